@@ -1,0 +1,175 @@
+// clip-search web page: talks to the JSON API under api/ (relative URLs, so the page works under any prefix).
+'use strict';
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+  const form = $('#search-form'), q = $('#q'), k = $('#k'), file = $('#file'), drop = $('#drop');
+  const results = $('#results'), statusEl = $('#status'), errorEl = $('#error'), queryEl = $('#query');
+  const labelsInput = $('#labels'), template = $('#card-template');
+  let current = null; // the query the grid shows: {kind: 'text'|'similar'|'image', ...}
+  let generation = 0; // ignore answers to queries that were replaced by newer ones
+
+  async function api(path, options) {
+    let r;
+    try { r = await fetch(path, options); }
+    catch (e) { throw new Error('Cannot reach the server: ' + e.message); }
+    let body = null;
+    try { body = await r.json(); } catch (e) { /* not JSON */ }
+    if (!r.ok) throw new Error((body && body.error) || `The server answered ${r.status} ${r.statusText}`);
+    return body;
+  }
+
+  function showError(msg) {
+    errorEl.textContent = msg; errorEl.hidden = !msg;
+  }
+  function setStatus(msg) { statusEl.textContent = msg; }
+  function busy(on) { form.querySelector('button').disabled = on; document.body.classList.toggle('busy', on); }
+
+  function labelList() {
+    return labelsInput.value.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  function renderLabels(ol, labels) {
+    ol.replaceChildren();
+    for (const {label, prob} of labels.slice(0, 3)) {
+      const li = document.createElement('li');
+      const name = document.createElement('span'); name.textContent = label;
+      const p = document.createElement('span'); p.className = 'p'; p.textContent = (100 * prob).toFixed(0) + '%';
+      const bar = document.createElement('span'); bar.className = 'bar'; bar.setAttribute('aria-hidden', 'true');
+      const fill = document.createElement('span'); fill.style.setProperty('--p', (100 * prob).toFixed(1) + '%');
+      bar.append(fill); li.append(name, p, bar); ol.append(li);
+    }
+    ol.hidden = false;
+  }
+
+  async function classify(ol, button, what) {
+    const labels = labelList();
+    if (!labels.length) { showError('Write some labels first (open "Zero-shot labels").'); $('#labels-box').open = true; labelsInput.focus(); return; }
+    const fd = new FormData();
+    fd.append('labels', labels.join(','));
+    if (what.id !== undefined) fd.append('id', what.id); else fd.append('image', what.file);
+    button.disabled = true; showError('');
+    try { renderLabels(ol, (await api('api/classify', {method: 'POST', body: fd})).labels); }
+    catch (e) { showError(e.message); }
+    finally { button.disabled = false; }
+  }
+
+  function card(hit) {
+    const li = template.content.firstElementChild.cloneNode(true);
+    const title = hit.caption || hit.name || `image ${hit.id}`;
+    const a = li.querySelector('.thumb'); a.href = hit.image;
+    a.setAttribute('aria-label', `Open full image: ${title}`);
+    const img = li.querySelector('img'); img.src = hit.thumb; img.alt = title;
+    li.querySelector('.score').textContent = hit.score.toFixed(3);
+    li.querySelector('.name').textContent = title; li.querySelector('.name').title = title;
+    const more = li.querySelector('.more');
+    more.setAttribute('aria-label', `More like this: ${title}`);
+    more.addEventListener('click', () => similar(hit.id, true, hit));
+    const tag = li.querySelector('.tag');
+    tag.setAttribute('aria-label', `Labels for ${title}`);
+    tag.addEventListener('click', () => classify(li.querySelector('.labels'), tag, {id: hit.id}));
+    li.dataset.id = hit.id;
+    return li;
+  }
+
+  function render(data, what) {
+    results.replaceChildren(...data.hits.map(card));
+    const n = data.hits.length;
+    setStatus(n ? `${n} result${n > 1 ? 's' : ''} for ${what} (${Math.round(data.took_ms)} ms)` : `No results for ${what}.`);
+  }
+
+  function showQuery(imgSrc, text, classifyWhat) {
+    queryEl.replaceChildren();
+    if (!imgSrc) { queryEl.hidden = true; return; }
+    const img = document.createElement('img'); img.src = imgSrc; img.alt = 'Query image';
+    const p = document.createElement('p'); p.textContent = text;
+    const ol = document.createElement('ol'); ol.className = 'labels'; ol.hidden = true;
+    const b = document.createElement('button'); b.type = 'button'; b.textContent = 'Labels';
+    b.setAttribute('aria-label', 'Labels for the query image');
+    b.addEventListener('click', () => classify(ol, b, classifyWhat));
+    const box = document.createElement('div'); box.className = 'labels'; box.append(p, ol);
+    queryEl.append(img, box, b); queryEl.hidden = false;
+  }
+
+  function pushUrl(params) {
+    const u = new URL(location.href); u.search = new URLSearchParams(params).toString();
+    history.pushState(params, '', u);
+  }
+
+  async function run(label, request, push) {
+    const mine = ++generation; busy(true); showError(''); setStatus('Searching…');
+    try {
+      const data = await request();
+      if (mine !== generation) return;
+      render(data, label);
+      if (push) pushUrl(push);
+    } catch (e) {
+      if (mine !== generation) return;
+      results.replaceChildren(); setStatus(''); showError(e.message);
+    } finally { if (mine === generation) busy(false); }
+  }
+
+  function search(text, push) {
+    current = {kind: 'text', text};
+    q.value = text; showQuery(null);
+    return run(`“${text}”`, () => api(`api/search?${new URLSearchParams({q: text, k: k.value})}`),
+               push && {q: text, k: k.value});
+  }
+
+  async function similar(id, push, hit) {
+    current = {kind: 'similar', id};
+    q.value = '';
+    const name = hit ? (hit.caption || hit.name) : null;
+    showQuery(`thumbs/${id}`, `Images like ${name ? '“' + name + '”' : '#' + id}`, {id});
+    if (!hit) api(`api/items/${id}`).then((it) => { if (current.id === id) queryEl.querySelector('p').textContent = `Images like “${it.caption || it.name}”`; }, () => {});
+    await run(`image #${id}`, () => api(`api/similar/${encodeURIComponent(id)}?k=${k.value}`), push && {similar: id, k: k.value});
+    window.scrollTo({top: 0, behavior: 'smooth'});
+  }
+
+  function searchImage(f) {
+    if (!f) return;
+    if (!f.type.startsWith('image/') && f.type !== '') { showError(`${f.name} is not an image.`); return; }
+    current = {kind: 'image'};
+    q.value = '';
+    const url = URL.createObjectURL(f);
+    showQuery(url, `Images like your picture ${f.name || ''}`.trim(), {file: f});
+    const fd = new FormData(); fd.append('image', f); fd.append('k', k.value);
+    return run('your image', () => api('api/search', {method: 'POST', body: fd}), null);
+  }
+
+  function fromUrl() {
+    const p = new URLSearchParams(location.search);
+    if (p.get('k') && [...k.options].some((o) => o.value === p.get('k'))) k.value = p.get('k');
+    if (p.get('q')) return search(p.get('q'), false);
+    if (p.get('similar')) return similar(p.get('similar'), false);
+    results.replaceChildren(); showQuery(null); setStatus(''); q.value = '';
+  }
+
+  form.addEventListener('submit', (e) => { e.preventDefault(); const t = q.value.trim(); if (t) search(t, true); });
+  k.addEventListener('change', () => {
+    if (current && current.kind === 'text') search(current.text, true);
+    else if (current && current.kind === 'similar') similar(current.id, true);
+  });
+  file.addEventListener('change', () => { searchImage(file.files[0]); file.value = ''; });
+  window.addEventListener('popstate', fromUrl);
+
+  // drag and drop anywhere on the page, and paste
+  let depth = 0;
+  document.addEventListener('dragenter', (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes('Files')) { depth++; document.body.classList.add('dragging'); } });
+  document.addEventListener('dragleave', () => { if (depth && --depth === 0) document.body.classList.remove('dragging'); });
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    e.preventDefault(); depth = 0; document.body.classList.remove('dragging');
+    if (e.dataTransfer && e.dataTransfer.files.length) searchImage(e.dataTransfer.files[0]);
+  });
+  document.addEventListener('paste', (e) => {
+    const f = [...(e.clipboardData ? e.clipboardData.files : [])].find((o) => o.type.startsWith('image/'));
+    if (f) { e.preventDefault(); searchImage(f); }
+  });
+
+  api('api/info').then((info) => {
+    const n = info.images.toLocaleString();
+    $('#info').textContent = `${info.name} · ${n} images · ${info.model}`;
+    document.title = `${info.name} · clip-search`;
+  }, (e) => showError(e.message));
+  fromUrl();
+})();
