@@ -5,6 +5,8 @@
 # %% ../nbs/03_embedding.ipynb #9fbabc98
 from __future__ import annotations
 import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 import numpy as np, torch
 from tqdm.auto import tqdm
 from fastcore.basics import patch
@@ -12,7 +14,8 @@ from PIL import Image
 from .images import load_image, ImageLoadError
 
 # %% auto #0
-__all__ = ['DEFAULT_MODEL', 'default_model', 'default_device', 'ModelNotFoundError', 'load_clip', 'CLIPEmbedder', 'embed_dataset']
+__all__ = ['DEFAULT_MODEL', 'default_model', 'default_device', 'ModelNotFoundError', 'load_clip', 'CLIPPreprocessor',
+           'TorchEncoder', 'CLIPEmbedder', 'embed_dataset']
 
 # %% ../nbs/03_embedding.ipynb #5094af15
 DEFAULT_MODEL = 'openai/clip-vit-base-patch32'
@@ -48,13 +51,95 @@ def load_clip(name_or_path:str, # hub name or local folder
     return model, tokenizer, processor
 
 # %% ../nbs/03_embedding.ipynb #7ede4a81
+def _get(size, key:str):
+    "A field of a processor's size setting: a dict in transformers 4, a `SizeDict` in transformers 5."
+    return size.get(key) if isinstance(size, dict) else getattr(size, key, None)
+
+class CLIPPreprocessor:
+    "CLIP's image preprocessing, with the same numbers as the checkpoint's `CLIPImageProcessor`, one image at a time."
+    def __init__(self, processor): # the checkpoint's image processor
+        self.processor = processor
+        p = processor
+        self.shortest = _get(p.size, 'shortest_edge') if p.do_resize else None
+        self.crop = (_get(p.crop_size, 'height'), _get(p.crop_size, 'width')) if p.do_center_crop else (None, None)
+        self.fast = bool(type(p).__name__.startswith('CLIPImageProcessor') and self.shortest and all(self.crop)
+                         and not _get(p.size, 'longest_edge') and p.do_rescale and p.do_normalize and not getattr(p, 'do_pad', False))
+        if self.fast:
+            v = (np.arange(256, dtype=np.float64) * p.rescale_factor).astype(np.float32) # as transformers' `rescale`
+            mean,std = np.asarray(p.image_mean, np.float32),np.asarray(p.image_std, np.float32)
+            self.lut = (v[None] - mean[:,None]) / std[:,None] # (3, 256): byte value -> model input, per channel
+
+    @property
+    def draft_size(self)->int|None:
+        "The fewest pixels the shortest side may have after decoding: what `load_image(draft=)` may shrink a JPEG to."
+        return max(self.shortest, *self.crop) if self.fast else None
+
+    def __call__(self, im:Image.Image)->np.ndarray: # (3, height, width) float32
+        "Preprocess one RGB image."
+        if not self.fast: return np.asarray(self.processor(images=[im], return_tensors='np')['pixel_values'][0], np.float32)
+        w,h,s = *im.size, self.shortest
+        size = (s, int(s*h/w)) if w <= h else (int(s*w/h), s) # as transformers: shortest side to s, the other rounded down
+        if size != im.size: im = im.resize(size, resample=self.processor.resample)
+        (ch,cw),(W,H) = self.crop, size
+        top,left = (H-ch)//2, (W-cw)//2
+        if top < 0 or left < 0: return np.asarray(self.processor(images=[im], return_tensors='np')['pixel_values'][0], np.float32)
+        a = np.asarray(im)[top:top+ch, left:left+cw]
+        return np.stack([self.lut[c][a[..., c]] for c in range(3)])
+
+# %% ../nbs/03_embedding.ipynb #f70ef540
 def _features(out)->torch.Tensor:
     "Projected features from `get_*_features`: a tensor (transformers 4) or an output's `pooler_output` (transformers 5)."
     return out if isinstance(out, torch.Tensor) else out.pooler_output
 
+def _to_device(x:np.ndarray, device:torch.device, dtype:torch.dtype|None=None)->torch.Tensor:
+    "Move a batch to `device` (through pinned memory for CUDA) and cast it to `dtype`."
+    t = torch.from_numpy(np.ascontiguousarray(x))
+    if device.type == 'cuda': t = t.pin_memory().to(device, non_blocking=True)
+    else: t = t.to(device)
+    return t if dtype is None or not t.is_floating_point() else t.to(dtype)
+
+class TorchEncoder:
+    "Run CLIP's image and text towers with PyTorch."
+    def __init__(self, model, # a `CLIPModel`, on its device
+                 dtype:torch.dtype|None=None, # cast inputs to this; default: the model's own
+                 name:str='torch', # the backend's name, for reports
+                ):
+        self.model,self.name = model,name
+        p = next(model.parameters())
+        self.device,self.dtype = p.device, dtype or p.dtype
+
+    def image(self, pixels:np.ndarray)->np.ndarray: # (n, 3, h, w) float32 -> (n, d) float32
+        "Projected image features of a preprocessed batch."
+        with torch.inference_mode():
+            return _features(self.model.get_image_features(pixel_values=_to_device(pixels, self.device, self.dtype))).float().cpu().numpy()
+
+    def text(self, input_ids:np.ndarray, attention_mask:np.ndarray)->np.ndarray: # (n, len) int -> (n, d) float32
+        "Projected text features of a tokenised batch."
+        with torch.inference_mode():
+            ids,mask = _to_device(input_ids, self.device),_to_device(attention_mask, self.device)
+            return _features(self.model.get_text_features(input_ids=ids, attention_mask=mask)).float().cpu().numpy()
+
+# %% ../nbs/03_embedding.ipynb #16851fba
 def _batches(items:list, size:int):
     for i in range(0, len(items), size): yield items[i:i+size]
 
+def _prefetch(items:list, fn, batch_size:int, workers:int, ahead:int=2):
+    "Yield `[fn(o) for o in batch]` for each batch of `items`, computed by `workers` threads up to `ahead` batches early."
+    if workers < 1 or len(items) < 2: # one image (a query) is not worth starting threads for
+        for b in _batches(items, batch_size): yield [fn(o) for o in b]
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix='clip-search-load') as pool:
+        todo,q = _batches(items, batch_size),deque()
+        try:
+            for b in todo:
+                q.append([pool.submit(fn, o) for o in b])
+                if len(q) > ahead: yield [f.result() for f in q.popleft()]
+            while q: yield [f.result() for f in q.popleft()]
+        finally: # on an error or an abandoned generator, drop the work not started yet
+            for fs in q:
+                for f in fs: f.cancel()
+
+# %% ../nbs/03_embedding.ipynb #65489edd
 class CLIPEmbedder:
     "Embed images and texts with a Hugging Face CLIP checkpoint into L2-normalised float32 vectors."
     def __init__(self,
@@ -62,11 +147,33 @@ class CLIPEmbedder:
                  device:str|None=None, # 'cuda', 'cpu', ...; default: CUDA when available
                  batch_size:int=32, # items per forward pass
                  progress:bool|None=None, # progress bar: None shows one when there is more than one batch
+                 backend:str='auto', # 'auto', 'torch' (float32), 'bf16', 'fp16' (GPU), 'onnx' or 'onnx-int8' (CPU)
+                 text_model:str|None=None, # optional text encoder into the same space, e.g. 'sentence-transformers/clip-ViT-B-32-multilingual-v1'
+                 workers:int|None=None, # threads that load and preprocess images; default: one per CPU core, at most 8
+                 draft:bool=True, # let the JPEG decoder shrink big photos towards the model's input size (much faster decoding)
                 ):
         self.model_name = str(model or default_model())
         self.device = torch.device(device or default_device())
-        self.batch_size,self.progress = batch_size,progress
+        self.batch_size,self.progress,self.draft = batch_size,progress,draft
+        self.workers = min(8, os.cpu_count() or 1) if workers is None else workers
         self.model,self.tokenizer,self.processor = load_clip(self.model_name, self.device)
+        self.preprocess = CLIPPreprocessor(self.processor)
+        self.guard = None # the quality guard's report on the chosen backend, when one was checked
+        if backend == 'torch': self.encoder = TorchEncoder(self.model)
+        else:
+            from clip_search.backends import select_backend # builds on this module: imported when first needed
+            self.encoder,self.guard = select_backend(self, backend)
+        self.text_model,self.text_encoder = text_model,None
+        if text_model:
+            from clip_search.multilingual import load_text_encoder
+            self.text_encoder = load_text_encoder(text_model, device=self.device)
+            if self.text_encoder.dim != self.dim:
+                raise ValueError(f"text model {text_model!r} makes {self.text_encoder.dim}-d vectors; {self.model_name!r} makes {self.dim}-d ones")
+
+    @property
+    def backend(self)->str:
+        "The name of the backend that runs the towers."
+        return self.encoder.name
 
     @property
     def dim(self)->int:
@@ -74,30 +181,32 @@ class CLIPEmbedder:
         return self.model.config.projection_dim
 
     @property
+    def draft_size(self)->int|None:
+        "What `load_image(draft=)` may shrink a JPEG to for this model; None when `draft=False`."
+        return self.preprocess.draft_size if self.draft else None
+
+    @property
     def logit_scale(self)->float:
         "The temperature CLIP learned: similarity x `logit_scale` gives the logits of its softmax."
         return self.model.logit_scale.exp().item()
 
-    def __repr__(self): return f"CLIPEmbedder({self.model_name!r}, device='{self.device}', dim={self.dim})"
+    def __repr__(self): return f"CLIPEmbedder({self.model_name!r}, device='{self.device}', backend={self.backend!r}, dim={self.dim})"
 
-# %% ../nbs/03_embedding.ipynb #f70ef540
+# %% ../nbs/03_embedding.ipynb #442cddac
+def _normalize(x:np.ndarray)->np.ndarray: return x / np.linalg.norm(x, axis=-1, keepdims=True).clip(1e-12)
+
 @patch
-def _loop(self:CLIPEmbedder, items, embed_batch, desc:str, progress:bool|None)->np.ndarray:
-    "Embed `items` in batches with `embed_batch`, normalise, and stack into a float32 array."
+def _bar(self:CLIPEmbedder, n:int, desc:str, progress:bool|None):
+    "A progress bar over `n` items, shown as the embedder's (or this call's) `progress` setting says."
     show = self.progress if progress is None else progress
-    if show is None: show = len(items) > self.batch_size
-    out = []
-    with torch.inference_mode():
-        for b in tqdm(list(_batches(items, self.batch_size)), desc=desc, disable=not show, unit='batch'):
-            feats = _features(embed_batch(b)).float()
-            out.append(torch.nn.functional.normalize(feats, dim=-1).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
+    if show is None: show = n > self.batch_size
+    return tqdm(total=n, desc=desc, unit=desc[:-1] if desc.endswith('s') else desc, disable=not show)
 
 @patch
 def tokenize(self:CLIPEmbedder, texts:list[str])->dict:
-    "Token ids and attention mask for `texts`, padded to the longest, on the model's device."
+    "Token ids and attention mask for `texts` as numpy arrays, padded to the longest."
     n = self.model.config.text_config.max_position_embeddings
-    return self.tokenizer(list(texts), padding=True, truncation=True, max_length=n, return_tensors='pt').to(self.device)
+    return self.tokenizer(list(texts), padding=True, truncation=True, max_length=n, return_tensors='np')
 
 @patch
 def embed_texts(self:CLIPEmbedder,
@@ -106,14 +215,24 @@ def embed_texts(self:CLIPEmbedder,
                )->np.ndarray: # (n, dim) float32, rows of unit length
     "Embed texts into the shared space."
     if isinstance(texts, str): texts = [texts]
-    return self._loop(list(texts), lambda b: self.model.get_text_features(**self.tokenize(b)), 'texts', progress)
+    texts,out = list(texts),[]
+    if self.text_encoder is not None: run = self.text_encoder.embed
+    else: run = lambda b: self.encoder.text(**self.tokenize(b))
+    with self._bar(len(texts), 'texts', progress) as bar:
+        for b in _batches(texts, self.batch_size):
+            out.append(_normalize(run(b)).astype(np.float32)); bar.update(len(b))
+    return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
-# %% ../nbs/03_embedding.ipynb #16851fba
+# %% ../nbs/03_embedding.ipynb #b36567ce
+@patch
+def _pixels(self:CLIPEmbedder, src)->np.ndarray:
+    "Load and preprocess one image (anything `load_image` takes) into a (3, h, w) array."
+    return self.preprocess(load_image(src, draft=self.draft_size))
+
 @patch
 def pixels(self:CLIPEmbedder, images:list)->torch.Tensor:
     "Preprocess images (anything `load_image` takes) into the model's input tensor, on its device."
-    ims = [load_image(o) for o in images]
-    return self.processor(images=ims, return_tensors='pt')['pixel_values'].to(self.device)
+    return torch.from_numpy(np.stack([self._pixels(o) for o in images])).to(self.device)
 
 @patch
 def embed_images(self:CLIPEmbedder,
@@ -122,26 +241,29 @@ def embed_images(self:CLIPEmbedder,
                 )->np.ndarray: # (n, dim) float32, rows of unit length
     "Embed images into the shared space."
     if not isinstance(images, (list, tuple)): images = [images]
-    return self._loop(list(images), lambda b: self.model.get_image_features(pixel_values=self.pixels(b)), 'images', progress)
+    out = []
+    with self._bar(len(images), 'images', progress) as bar:
+        for b in _prefetch(list(images), self._pixels, self.batch_size, self.workers):
+            out.append(_normalize(self.encoder.image(np.stack(b))).astype(np.float32)); bar.update(len(b))
+    return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
-# %% ../nbs/03_embedding.ipynb #65489edd
+# %% ../nbs/03_embedding.ipynb #927adfeb
 def _load_path(item)->tuple[dict, Image.Image]: return {}, load_image(item)
 
 @patch
 def embed_files(self:CLIPEmbedder,
                 items:list, # what `load` takes: paths, or any records
-                load=_load_path, # item -> (info dict, PIL image); raises `ImageLoadError` for a bad item
+                load=_load_path, # item -> (info dict, PIL image); raises `ImageLoadError` for a bad item; runs in worker threads
                ): # yields a list per batch of (item, info, vector, reason)
     "Load and embed `items` batch by batch; bad items come back with their reason instead of a vector."
-    for batch in _batches(list(items), self.batch_size):
-        res = []
-        for it in batch:
-            try: info,im = load(it); res.append([it, info, im, None])
-            except ImageLoadError as e: res.append([it, None, None, e.reason])
+    def prepare(it):
+        try: info,im = load(it)
+        except ImageLoadError as e: return [it, None, None, e.reason]
+        return [it, info, self.preprocess(im), None]
+    for res in _prefetch(list(items), prepare, self.batch_size, self.workers):
         good = [r for r in res if r[3] is None]
         if good:
-            vecs = self.embed_images([r[2] for r in good], progress=False)
-            for r,v in zip(good, vecs): r[2] = v
+            for r,v in zip(good, _normalize(self.encoder.image(np.stack([r[2] for r in good]))).astype(np.float32)): r[2] = v
         yield [tuple(r) for r in res]
 
 # %% ../nbs/03_embedding.ipynb #c54ec785

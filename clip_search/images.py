@@ -70,7 +70,8 @@ def _open(src, name):
 
 def load_image(src, # path, bytes, file-like or PIL image
                max_pixels:int|None=MAX_PIXELS, # refuse larger images (decompression bombs); None leaves only Pillow's own `Image.MAX_IMAGE_PIXELS` guard
-              )->Image.Image: # upright RGB image, fully decoded
+               draft:int|None=None, # JPEG only: let the decoder shrink the image 2, 4 or 8 times while both sides stay >= `draft` pixels
+              )->Image.Image: # upright RGB image, fully decoded; `info['original_size']` is its size before any `draft`
     "Load `src` as an upright RGB image, or raise `ImageLoadError` naming the file and the reason."
     name = _describe(src)
     im = src if isinstance(src, Image.Image) else _open(src, name)
@@ -78,7 +79,12 @@ def load_image(src, # path, bytes, file-like or PIL image
     if max_pixels and w*h>max_pixels:
         raise ImageLoadError(name, f'decompression bomb: {w}x{h} = {w*h:,} pixels is over the limit of {max_pixels:,}')
     try:
+        if draft: im.draft(None, (draft, draft)) # a no-op for every format but JPEG, and for an image already loaded
         im.load()
-        return to_rgb(ImageOps.exif_transpose(im))
+        decoded = im.size
+        out = to_rgb(ImageOps.exif_transpose(im))
     except ImageLoadError: raise
     except Exception as e: raise ImageLoadError(name, f'corrupt or truncated image ({e})') from e
+    if out is src: out = out.copy() # never write into the caller's image
+    out.info['original_size'] = (h,w) if out.size != decoded else (w,h) # upright: a 90° EXIF turn swaps the sides
+    return out
