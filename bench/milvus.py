@@ -1,0 +1,105 @@
+"""Benchmark Milvus (Milvus Lite, or a server) as the vector store, beside FAISS, on one synthetic collection.
+
+Builds N x DIM clustered float32 unit vectors (default 1,000,000 x 512: a CLIP ViT-B/32 collection of a
+million images) and held-out queries from the same clusters, then prints, for FAISS (`VectorIndex.build`,
+the `auto` index) and for `MilvusIndex`:
+
+- insert: vectors per second into the store (for FAISS: train + add + recall tuning, as `build` does it);
+- index: seconds from the last insert until every segment has its ANN index (Milvus builds it per segment);
+- p50/p99 latency of single-query searches (k=10), one query per call, as a user's search is;
+- batch: queries per second when all held-out queries go in one call;
+- recall@10 against exact search (brute force).
+
+    python bench/milvus.py                           # 1M x 512 into Milvus Lite (a local .db folder)
+    python bench/milvus.py --n 100000 --kind flat    # smaller, exact index
+    python bench/milvus.py --uri http://host:19530   # a Milvus server: the same code
+
+Milvus Lite is an embedded, pure-Python Milvus for development and tests; a server's figures differ.
+"""
+import argparse, gc, os, resource, shutil, subprocess, tempfile, time
+from pathlib import Path
+import numpy as np, faiss
+from clip_search.index import VectorIndex, recall_at_k
+from clip_search.milvus import MilvusIndex, is_local
+from clip_search.testing import clustered_vectors
+
+def load()->str: return subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()
+
+def wait_indexed(mi:MilvusIndex, timeout:float=3600):
+    "Block until every sealed segment has its vector index."
+    if is_local(mi.uri): # Milvus Lite builds indexes in a background thread and reports none pending: wait for the thread
+        from milvus_lite.server_manager import server_manager_instance as sm
+        sm._servers[str(Path(mi.uri).absolute())][1].get_collection(mi.collection)._wait_for_bg(timeout)
+        return
+    t = time.time()
+    while mi.client.describe_index(mi.collection, 'vector').get('pending_index_rows', 0) and time.time() - t < timeout: time.sleep(2)
+
+def latencies(search, q, n:int)->list[float]:
+    for i in range(min(5, n)): search(q[i]) # warm up
+    out = []
+    for i in range(n):
+        t = time.perf_counter(); search(q[i]); out.append(time.perf_counter() - t)
+    return out
+
+def row(name, spec, insert, index, lat, batch_qps, r, extra=''):
+    p50, p99 = np.percentile(lat, 50)*1e3, np.percentile(lat, 99)*1e3
+    print(f"{name:<12} {spec:<16} {insert:>12,.0f} {index:>8.1f} {p50:>9.1f} {p99:>9.1f} {batch_qps:>9.1f} {r:>9.3f}  {extra}", flush=True)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--n', type=int, default=1_000_000)
+    ap.add_argument('--dim', type=int, default=512)
+    ap.add_argument('--queries', type=int, default=1000, help='held-out queries for recall and batch throughput')
+    ap.add_argument('--latency-queries', type=int, default=100, help='single-query searches timed (Milvus Lite is slow per call)')
+    ap.add_argument('--uri', default=None, help='Milvus URI; default: a Milvus Lite .db folder in a temporary directory')
+    ap.add_argument('--kind', default='hnsw', help="MilvusIndex kind: 'hnsw', 'flat', 'ivf', 'ivf_sq8', ... ('auto' is HNSW at this size)")
+    ap.add_argument('--batch', type=int, default=10_000, help='vectors per add() call')
+    ap.add_argument('--insert', action='store_true', help='plain insert (add(upsert=False)) instead of the default upsert')
+    a = ap.parse_args()
+    print(f"load at start: {load()}; {os.cpu_count()} CPUs\n")
+    t = time.time()
+    data = clustered_vectors(a.n + a.queries, a.dim, seed=1) # same clusters for collection and held-out queries
+    x, q = data[:a.n], data[a.n:]
+    del data; gc.collect()
+    print(f"{a.n:,} x {a.dim} float32 clustered vectors ({x.nbytes/2**30:.2f} GiB), {a.queries} held-out queries; made in {time.time()-t:.0f} s")
+    t = time.time()
+    exact = faiss.IndexFlatIP(a.dim); exact.add(x)
+    truth = exact.search(q, 10)[1]
+    del exact; gc.collect()
+    print(f"exact top-10 by brute force in {time.time()-t:.1f} s\n")
+
+    head = f"{'store':<12} {'index':<16} {'insert /s':>12} {'index s':>8} {'p50 ms':>9} {'p99 ms':>9} {'batch q/s':>9} {'recall@10':>9}  knob"
+    print(head); print('-'*len(head))
+    t = time.time()
+    vi = VectorIndex.build(x) # auto: what a user of the default store gets
+    build = time.time() - t
+    lat = latencies(lambda v: vi.search(v, 10), q, len(q))
+    t = time.time(); found = vi.search(q, 10)[1]; bq = len(q)/(time.time() - t)
+    row('FAISS', vi.spec, a.n/build, 0, lat, bq, recall_at_k(found, truth), f"{vi.knob()} (insert = build: train+add+tune, {build:.0f} s)")
+    del vi; gc.collect()
+
+    tmp = None
+    if a.uri is None: tmp = Path(tempfile.mkdtemp(dir=os.environ.get('TMPDIR'))); a.uri = str(tmp/'bench.db')
+    mi = MilvusIndex(a.uri, 'bench', dim=a.dim, kind=a.kind)
+    if len(mi): mi.remove(mi.ids())
+    t = time.time()
+    for i in range(0, a.n, a.batch):
+        mi.add(x[i:i+a.batch], np.arange(i, min(i+a.batch, a.n)), [dict(uri=f'vec://{j}') for j in range(i, min(i+a.batch, a.n))], upsert=not a.insert)
+        if i and i % (10*a.batch) == 0: print(f"  ... {i:,} inserted, {i/(time.time()-t):,.0f}/s; load {load().split('load average: ')[-1]}", flush=True)
+    insert = time.time() - t
+    t = time.time(); mi.save(); wait_indexed(mi); index = time.time() - t
+    lat = latencies(lambda v: mi.search(v, 10), q, a.latency_queries)
+    t = time.time(); found = mi.search(q, 10)[1]; bq = len(q)/(time.time() - t)
+    r = recall_at_k(found, truth)
+    du = sum(f.stat().st_size for f in Path(a.uri).rglob('*') if f.is_file()) if is_local(a.uri) else 0
+    row('Milvus Lite' if is_local(a.uri) else 'Milvus', mi.spec, a.n/insert, index, lat, bq, r,
+        f"{mi.knob()} ({len(mi):,} rows; {'insert' if a.insert else 'upsert'} {insert:.0f} s" + (f"; {du/2**30:.2f} GiB on disk)" if du else ')'))
+    t = time.time(); n_ids = len(mi.ids()); t_ids = time.time() - t
+    t = time.time(); n = len(mi); t_len = time.time() - t
+    t = time.time(); mi.get(np.arange(0, a.n, max(1, a.n//1000))); t_get = time.time() - t
+    print(f"\nMilvus bookkeeping: ids() of {n_ids:,} rows {t_ids:.1f} s; len() {t_len*1e3:.0f} ms; get() of 1,000 vectors {t_get*1e3:.0f} ms")
+    print(f"single-query latency over {len(lat)} queries (FAISS: {len(q)}); load at end: {load()}")
+    print(f"peak RSS of this process (Milvus Lite runs inside it): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20:.1f} GiB")
+    if tmp: shutil.rmtree(tmp, ignore_errors=True)
+
+if __name__ == '__main__': main()
