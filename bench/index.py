@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np, faiss
 from clip_search.index import VectorIndex, recall_at_k
 from clip_search.catalog import Catalog
-from clip_search.testing import clustered_vectors
+from _collection import synthetic_collection
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -24,16 +24,7 @@ def main():
     ap.add_argument('--queries', type=int, default=1000)
     ap.add_argument('--hnsw', action='store_true', help='also build HNSW32 (slow: a graph over every vector)')
     a = ap.parse_args()
-    t = time.time()
-    data = clustered_vectors(a.n + a.queries, a.dim, seed=1) # same clusters for collection and held-out queries
-    x, q = data[:a.n], data[a.n:] # ids are 0..n-1
-    del data; gc.collect()
-    print(f"{a.n:,} x {a.dim} float32 clustered vectors ({x.nbytes/2**30:.2f} GiB), {a.queries} held-out queries; made in {time.time()-t:.0f} s")
-    t = time.time()
-    exact = faiss.IndexFlatIP(a.dim); exact.add(x)
-    truth = exact.search(q, 10)[1]
-    del exact; gc.collect()
-    print(f"exact top-10 by brute force in {time.time()-t:.1f} s; faiss uses {faiss.omp_get_max_threads()} threads\n")
+    x, q, truth = synthetic_collection(a.n, a.dim, a.queries)
     t = time.time() # the catalogue keeps every vector on disk: ImageSearch re-ranks compressed codes with them
     cat = Catalog(Path(tempfile.mkdtemp())/'catalog.db')
     for i in range(0, a.n, 50_000): cat.add([dict(uri=f'vec://{j}') for j in range(i, min(i+50_000, a.n))], x[i:i+50_000])

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np, faiss
 from clip_search.index import VectorIndex, recall_at_k
 from clip_search.milvus import MilvusIndex, is_local
-from clip_search.testing import clustered_vectors
+from _collection import synthetic_collection
 
 def load()->str: return subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()
 
@@ -57,16 +57,7 @@ def main():
     ap.add_argument('--insert', action='store_true', help='plain insert (add(upsert=False)) instead of the default upsert')
     a = ap.parse_args()
     print(f"load at start: {load()}; {os.cpu_count()} CPUs\n")
-    t = time.time()
-    data = clustered_vectors(a.n + a.queries, a.dim, seed=1) # same clusters for collection and held-out queries
-    x, q = data[:a.n], data[a.n:]
-    del data; gc.collect()
-    print(f"{a.n:,} x {a.dim} float32 clustered vectors ({x.nbytes/2**30:.2f} GiB), {a.queries} held-out queries; made in {time.time()-t:.0f} s")
-    t = time.time()
-    exact = faiss.IndexFlatIP(a.dim); exact.add(x)
-    truth = exact.search(q, 10)[1]
-    del exact; gc.collect()
-    print(f"exact top-10 by brute force in {time.time()-t:.1f} s\n")
+    x, q, truth = synthetic_collection(a.n, a.dim, a.queries)
 
     head = f"{'store':<12} {'index':<16} {'insert /s':>12} {'index s':>8} {'p50 ms':>9} {'p99 ms':>9} {'batch q/s':>9} {'recall@10':>9}  knob"
     print(head); print('-'*len(head))
