@@ -4,13 +4,14 @@
 
 # %% ../nbs/04_index.ipynb #9dced48f
 from __future__ import annotations
-import os, math
+import hashlib, os, math
 from pathlib import Path
 import numpy as np, faiss
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['FLAT_MAX', 'normalize', 'parse_bytes', 'index_spec', 'recall_at_k', 'tune', 'VectorIndex', 'load']
+__all__ = ['FLAT_MAX', 'normalize', 'parse_bytes', 'index_spec', 'recall_at_k', 'tune', 'VectorIndex', 'file_stamp', 'load',
+           'check_file']
 
 # %% ../nbs/04_index.ipynb #b81bc15e
 def normalize(x:np.ndarray, # (n, d) vectors
@@ -108,6 +109,7 @@ class VectorIndex:
                 ):
         self.dim,self.spec = dim,spec
         self.index = index if index is not None else _new_index(spec, dim)
+        self.path,self.mapped,self.resolve = None,False,None # the file it was read from; read memory-mapped; `where` -> ids (see `open_store`)
 
     @classmethod
     def build(cls, vectors:np.ndarray, # (n, d) vectors
@@ -143,7 +145,24 @@ def add(self:VectorIndex, vectors:np.ndarray, ids,
     "Add `vectors` (normalised here) under `ids`."
     x,ids = normalize(vectors), np.asarray(ids, dtype=np.int64)
     if x.shape != (len(ids), self.dim): raise ValueError(f"expected {len(ids)} vectors of length {self.dim}, got shape {x.shape}")
-    if len(x): self.index.add_with_ids(x, ids)
+    if len(x): self._own().index.add_with_ids(x, ids)
+
+@patch
+def _own(self:VectorIndex)->VectorIndex:
+    "Copy a memory-mapped index into memory before it changes (the mapped file stays as it was saved)."
+    if self.mapped: self.index,self.mapped = _in_memory(self.index), False
+    return self
+
+def _in_memory(index):
+    "A copy of a memory-mapped FAISS index held in memory."
+    try: ivf = faiss.extract_index_ivf(index)
+    except RuntimeError: return faiss.deserialize_index(faiss.serialize_index(index)) # exact: the mapped codes are copied
+    src = ivf.invlists # on-disk lists: copy them list by list, in order (the direct map's offsets stay right)
+    lists = faiss.ArrayInvertedLists(src.nlist, src.code_size)
+    for l in range(src.nlist):
+        if n := src.list_size(l): lists.add_entries(l, n, src.get_ids(l), src.get_codes(l))
+    lists.this.disown(); ivf.replace_invlists(lists, True) # the index owns the new lists now
+    return index
 
 def _params(index, sel, fraction:float):
     "Search parameters restricting `index` to the ids `sel` selects (a `fraction` of all), keeping its recall."
@@ -190,9 +209,11 @@ def search(self:VectorIndex,
            k:int=10, # neighbours per query
            ids=None, # only consider these ids (a filter); None: all
            exact=None, # ids -> their original (n, d) vectors: lets a compressed index re-rank its candidates exactly
+           where:dict|None=None, # a metadata filter, turned into ids by `self.resolve` (the catalogue's, when opened by `open_store`)
           )->tuple[np.ndarray,np.ndarray]: # scores (q, k) and ids (q, k), best first; id -1 where fewer than k exist
-    "Nearest vectors by inner product, optionally among `ids` only."
+    "Nearest vectors by inner product, optionally among `ids` (and the ids `where` selects) only."
     q = normalize(np.atleast_2d(queries))
+    if where: ids = self._resolve(where, ids)
     n = len(self) if ids is None else len(ids := np.unique(np.asarray(ids, dtype=np.int64)))
     k = max(1, min(k, n))
     if not n: return np.zeros((len(q),0),np.float32), np.zeros((len(q),0),np.int64)
@@ -203,6 +224,13 @@ def search(self:VectorIndex,
         scores,found = self.index.search(q, kk, params=_params(self.index, faiss.IDSelectorBatch(ids), n/len(self)))
         if (found < 0).any(): return self._exact(q, k, ids, exact) # the filter left ANN short: never lose results
     return _rerank(q, found, exact, k) if kk > k else (scores, found)
+
+@patch
+def _resolve(self:VectorIndex, where:dict, ids=None)->np.ndarray:
+    "The ids `where` selects (and in `ids`, if given)."
+    if self.resolve is None: raise ValueError("this VectorIndex has no catalogue to filter with: pass `ids`, or open it with `open_store`")
+    allowed = np.asarray(self.resolve(where), dtype=np.int64)
+    return allowed if ids is None else np.intersect1d(allowed, np.asarray(ids, dtype=np.int64))
 
 @patch
 def ids(self:VectorIndex)->np.ndarray:
@@ -228,7 +256,7 @@ def knob(self:VectorIndex)->dict:
 def remove(self:VectorIndex, ids)->int:
     "Remove `ids` (unknown ids are ignored); return how many were removed."
     ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
-    before = len(self)
+    before = len(self._own())
     try: self.index.remove_ids(ids)
     except RuntimeError: # HNSW cannot remove: rebuild from what stays
         keep = np.setdiff1d(faiss.vector_to_array(self.index.id_map), ids)
@@ -238,16 +266,89 @@ def remove(self:VectorIndex, ids)->int:
     return before - len(self)
 
 # %% ../nbs/04_index.ipynb #0295b1bd
+def file_stamp(path:str|Path)->list[int]:
+    "A file's identity on disk: inode, size, mtime and ctime in ns (any write, rename or `touch` changes it)."
+    st = os.stat(path)
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+def _digest(path:str|Path)->str:
+    "SHA-256 of a file's bytes."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        while b := f.read(1<<22): h.update(b)
+    return h.hexdigest()
+
+# %% ../nbs/04_index.ipynb #bf8c70c7
 @patch
-def save(self:VectorIndex, path:str|Path):
-    "Write the index to `path` atomically."
+def save(self:VectorIndex, path:str|Path, # where to write the index
+        )->dict: # what to record in the catalogue: index_spec, faiss_sha256, faiss_stamp
+    "Write the index to `path` atomically; return what `verify` checks it against later."
     path = Path(path); tmp = path.with_name(path.name+'.tmp')
     faiss.write_index(self.index, str(tmp))
+    with open(tmp, 'rb') as f: os.fsync(f.fileno())
+    digest = _digest(tmp)
+    if path.is_dir() and not path.is_symlink(): path.rename(path.with_name(path.name+'.damaged')) # a directory in its place: set aside, not deleted
     os.replace(tmp, path)
+    self.path = path
+    return dict(index_spec=self.spec, faiss_sha256=digest, faiss_stamp=file_stamp(path))
 
+# %% ../nbs/04_index.ipynb #28874a76
 def load(path:str|Path, # file written by `VectorIndex.save`
          spec:str, # the factory string it was built with
+         mmap:bool=True, # memory-map the vectors where the index type allows
         )->VectorIndex:
     "Read an index written by `VectorIndex.save`."
-    index = faiss.read_index(str(path))
-    return VectorIndex(index.d, spec, index)
+    mapped = mmap and not spec.startswith(('HNSW', 'IDMap'))
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if mapped else 0)
+    vi = VectorIndex(index.d, spec, index)
+    vi.path,vi.mapped = Path(path),mapped
+    return vi
+
+# %% ../nbs/04_index.ipynb #d811fc76
+def check_file(path:str|Path, # the FAISS file
+               meta:dict, # what `save` returned, as the catalogue recorded it
+              )->str|None: # why the file cannot be trusted, or None
+    "Whether the FAISS file at `path` is the one `meta` recorded."
+    path = Path(path)
+    if not path.exists() and not path.is_symlink(): return 'missing'
+    if not path.is_file(): return 'not a regular file'
+    if meta.get('faiss_sha256') is None: return None # saved before checksums were recorded: the ids are still compared
+    if meta.get('faiss_stamp') == file_stamp(path): return None
+    try: ok = _digest(path) == meta['faiss_sha256']
+    except OSError as e: return f"unreadable ({e.strerror or e})"
+    return None if ok else 'damaged: its checksum differs from the one recorded when it was saved'
+
+@patch
+def verify(self:VectorIndex, meta:dict, # the catalogue's record of the file (see `save`)
+          )->str|None: # why the file this index was read from cannot be trusted, or None
+    "Whether the file this index was read from is still the one `meta` recorded (None for an index never saved)."
+    return check_file(self.path, meta) if self.path else None
+
+# %% ../nbs/04_index.ipynb #639bae82
+@patch
+def needs_rebuild(self:VectorIndex, kind:str='auto', # the wanted kind (see `index_spec`)
+                  memory_budget:int|str|None=None, # the wanted memory budget
+                  trained_for:int=0, # vectors the index was built for (0: rebuild as soon as the spec differs)
+                 )->bool:
+    "Whether the index should be rebuilt for its current size."
+    n = len(self)
+    return index_spec(kind, n, self.dim, memory_budget) != self.spec and (n >= 2*trained_for or 2*n <= trained_for)
+
+@patch
+def rebuild(self:VectorIndex, vectors, # (ids, vectors) chunks, e.g. `Catalog.vectors()`
+            kind:str='auto', memory_budget:int|str|None=None, # as for `VectorIndex.build`
+           )->VectorIndex:
+    "A new index of `kind` over `vectors` (an empty exact one when there are none)."
+    chunks = list(vectors)
+    if not chunks: return VectorIndex(self.dim, 'Flat')
+    return VectorIndex.build(np.concatenate([v for _,v in chunks]), np.concatenate([i for i,_ in chunks]), kind=kind, memory_budget=memory_budget)
+
+# %% ../nbs/04_index.ipynb #3aacfcbc
+@patch
+def update(self:VectorIndex, ids, fields:list[dict]):
+    "Replace the metadata of `ids`: nothing to do, FAISS keeps none (the catalogue does)."
+
+@patch(as_prop=True)
+def settings(self:VectorIndex)->dict:
+    "How to reopen this store: what the catalogue records."
+    return dict(store='faiss')
