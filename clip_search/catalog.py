@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_catalog.ipynb #954582fe
 from __future__ import annotations
-import json, sqlite3, time
+import json, os, sqlite3, time
+from urllib.parse import quote
 import numpy as np
 from pathlib import Path
 from fastcore.basics import patch
@@ -39,16 +40,29 @@ CREATE TABLE IF NOT EXISTS vectors (
 _COLUMNS = 'id uri status reason sha256 size mtime width height caption labels extra added updated'.split()
 
 class CatalogError(RuntimeError):
-    "A file is not a clip-search catalogue, or one of an incompatible version."
+    "A file is not a clip-search catalogue, is damaged, or is of an incompatible version."
+
+def _text(v):
+    "A value for SQLite: a str holding undecodable bytes of a file name (surrogate escapes) goes as its raw bytes, losslessly."
+    if not isinstance(v, str): return v
+    try: v.encode('utf-8'); return v
+    except UnicodeEncodeError: return v.encode('utf-8', 'surrogateescape')
+
+def _untext(v):
+    "The str `_text` stored (bytes come back with their surrogate escapes)."
+    return v.decode('utf-8', 'surrogateescape') if isinstance(v, bytes) else v
 
 # %% ../nbs/05_catalog.ipynb #5f4d7511
 class Catalog:
     "The SQLite catalogue of an index directory."
-    def __init__(self, path:str|Path): # database file; created if missing
-        self.path = Path(path)
+    def __init__(self, path:str|Path, # database file; created if missing (unless `readonly`)
+                 readonly:bool=False, # open for reading only: never writes, also in a read-only folder
+                ):
+        self.path,self.readonly = Path(path),readonly
         new = not self.path.exists() or self.path.stat().st_size==0
+        if new and readonly: raise CatalogError(f"{self.path}: no catalogue here; run `clip-search index` to make one")
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.db = self._connect()
             self.db.row_factory = sqlite3.Row
             self.db.execute('PRAGMA foreign_keys=ON')
             self.db.execute('PRAGMA case_sensitive_like=ON') # folder filters: /Photos is not /photos
@@ -58,7 +72,18 @@ class Catalog:
             if new: self._create()
             self._check()
         except sqlite3.DatabaseError as e:
-            raise CatalogError(f"{self.path}: not a clip-search catalogue ({e})") from e
+            raise CatalogError(f"{self.path}: not a clip-search catalogue, or a damaged one ({e}); move it aside and "
+                               "run `clip-search index` again to rebuild the index") from None
+
+    def _connect(self)->sqlite3.Connection:
+        "Open the database: read-write, or read-only (immutable where the folder cannot take SQLite's shared-memory file)."
+        kw = dict(timeout=30, isolation_level=None, check_same_thread=False)
+        if not self.readonly: return sqlite3.connect(self.path, **kw)
+        uri = 'file:' + quote(os.fsencode(self.path.absolute()))
+        db = sqlite3.connect(uri + '?mode=ro', uri=True, **kw)
+        try: db.execute('SELECT 1 FROM meta LIMIT 1').fetchall(); return db
+        except sqlite3.OperationalError: # a WAL database in a folder we cannot write to
+            db.close(); return sqlite3.connect(uri + '?immutable=1', uri=True, **kw)
 
     def _create(self):
         with self.transaction():
@@ -69,7 +94,8 @@ class Catalog:
     def _check(self):
         try: meta = dict(self.db.execute('SELECT key, value FROM meta').fetchall())
         except sqlite3.OperationalError: meta = {}
-        if meta.get('app') != APP_ID: raise CatalogError(f"{self.path}: not a clip-search catalogue (an SQLite file of another application)")
+        if meta.get('app') != APP_ID: raise CatalogError(f"{self.path}: not a clip-search catalogue (an SQLite file of another application, "
+                                                      "or a damaged catalogue); move it aside and run `clip-search index` to build a new one")
         v = int(meta['schema_version'])
         if v != SCHEMA_VERSION:
             raise CatalogError(f"{self.path}: catalogue schema version {v}, this clip-search reads version {SCHEMA_VERSION}; "
@@ -77,15 +103,23 @@ class Catalog:
 
     def transaction(self):
         "A context manager: everything inside commits together or not at all. Nested ones join the outer one."
-        return _Transaction(self)
+        return _Transaction(self, 'BEGIN IMMEDIATE')
+
+    def snapshot(self):
+        "A context manager: every read inside sees one committed state, while other processes go on writing."
+        return _Transaction(self, 'BEGIN')
+
+    def data_version(self)->int:
+        "A number that changes whenever another connection commits (SQLite's `data_version`)."
+        return self.db.execute('PRAGMA data_version').fetchone()[0]
 
     def close(self): self.db.close()
     def __repr__(self): return f"Catalog({str(self.path)!r}, {len(self)} indexed)"
 
 class _Transaction:
-    def __init__(self, cat): self.cat = cat
+    def __init__(self, cat, begin:str): self.cat,self.begin = cat,begin
     def __enter__(self):
-        if not self.cat.db.in_transaction: self.cat.db.execute('BEGIN IMMEDIATE'); self.outer = True
+        if not self.cat.db.in_transaction: self.cat.db.execute(self.begin); self.outer = True
         else: self.outer = False
         return self.cat.db
     def __exit__(self, typ, *_):
@@ -99,6 +133,11 @@ def get_meta(self:Catalog, key:str, default=None):
     return json.loads(r[0]) if r and key not in ('app', 'schema_version') else (r[0] if r else default)
 
 @patch
+def meta(self:Catalog)->dict:
+    "Every stored setting."
+    return {k: v if k in ('app', 'schema_version') else json.loads(v) for k,v in self.db.execute('SELECT key, value FROM meta')}
+
+@patch
 def set_meta(self:Catalog, **kwargs):
     "Store settings (JSON-serialisable values)."
     with self.transaction() as db:
@@ -107,6 +146,7 @@ def set_meta(self:Catalog, **kwargs):
 # %% ../nbs/05_catalog.ipynb #2ccbd171
 def _row(r:sqlite3.Row)->dict:
     d = dict(r)
+    if 'uri' in d: d['uri'] = _untext(d['uri'])
     for k in ('labels', 'extra'): d[k] = json.loads(d[k]) if d[k] else None
     return d
 
@@ -119,7 +159,7 @@ def _values(rec:dict, now:float)->dict:
         if v[k] is not None: v[k] = json.dumps(v[k])
     v['status'] = v['status'] or 'indexed'
     v['added'],v['updated'] = v['added'] or now, now
-    return v
+    return {k:_text(o) for k,o in v.items()}
 
 @patch
 def add(self:Catalog, records:list[dict], # each with at least 'uri'
@@ -165,7 +205,7 @@ def get(self:Catalog, ids)->list[dict|None]:
 @patch
 def by_uri(self:Catalog, uri:str)->dict|None:
     "The item for `uri`, or None."
-    r = self.db.execute('SELECT * FROM items WHERE uri=?', (str(uri),)).fetchone()
+    r = self.db.execute('SELECT * FROM items WHERE uri=?', (_text(str(uri)),)).fetchone()
     return _row(r) if r else None
 
 @patch
@@ -209,29 +249,41 @@ def vectors(self:Catalog, ids=None, # these ids (in this order); None: every ind
         if missing: raise KeyError(f"no stored vector for ids {missing[:10]}")
         yield np.array(chunk, np.int64), np.stack([np.frombuffer(got[j], np.float32) for j in chunk])
 
+_INSIDE = r"(uri LIKE ? ESCAPE '\' OR (uri >= x'' AND substr(uri, 1, ?) = ?))" # a uri inside a folder; names kept as bytes (not UTF-8) too
+
+def _inside(folder:str)->list:
+    "The parameters of `_INSIDE` for `folder`."
+    raw = (folder.rstrip('/') + '/').encode('utf-8', 'surrogateescape')
+    return [_like_prefix(folder), len(raw), raw]
+
 def _like_prefix(folder:str)->str:
     "A LIKE pattern (escape character \\) for every uri inside `folder`."
     esc = folder.rstrip('/').replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-    return esc + '/%'
+    return _text(esc + '/%')
 
 @patch
 def files(self:Catalog, prefix:str|None=None, # only uris that start with this folder prefix
          )->dict[str,dict]: # uri -> {id, status, reason, size, mtime, sha256}
     "What the catalogue knows of each file (under `prefix`): enough to tell new, changed, renamed and deleted files apart."
     q,args = 'SELECT uri, id, status, reason, size, mtime, sha256 FROM items', []
-    if prefix is not None: q,args = q + r" WHERE uri LIKE ? ESCAPE '\'", [_like_prefix(prefix)]
-    return {r[0]: dict(id=r[1], status=r[2], reason=r[3], size=r[4], mtime=r[5], sha256=r[6]) for r in self.db.execute(q, args)}
+    if prefix is not None: q,args = q + ' WHERE ' + _INSIDE, _inside(prefix)
+    return {_untext(r[0]): dict(id=r[1], status=r[2], reason=r[3], size=r[4], mtime=r[5], sha256=r[6]) for r in self.db.execute(q, args)}
 
 # %% ../nbs/05_catalog.ipynb #8f731e96
+def _value(key:str, v):
+    "`v` if it is a value a filter can match (str, number, bool), else a ValueError naming the key."
+    if isinstance(v, (str, int, float)) and not (isinstance(v, float) and v != v): return _text(v)
+    raise ValueError(f"where {key!r}: cannot filter on {v!r} (use a string, number or boolean, or a list of them)")
+
 def _condition(key:str, value)->tuple[str, list]:
     "SQL condition and its parameters for one `where` entry."
-    vals = list(value) if isinstance(value, (list, tuple, set)) else [value]
+    vals = [_value(key, v) for v in (list(value) if isinstance(value, (list, tuple, set)) else [value])]
     if not vals: return '0', []
     qs = ','.join('?'*len(vals))
     if key=='label': return f"EXISTS (SELECT 1 FROM json_each(items.labels) WHERE value IN ({qs}))", vals
-    if key=='folder': return '(' + ' OR '.join([r"uri LIKE ? ESCAPE '\'"]*len(vals)) + ')', [_like_prefix(str(v)) for v in vals]
+    if key=='folder': return '(' + ' OR '.join([_INSIDE]*len(vals)) + ')', [p for v in vals for p in _inside(str(_untext(v)))]
     if key in _COLUMNS: return f"{key} IN ({qs})", vals
-    return f"json_extract(extra, ?) IN ({qs})", [f'$."{key}"', *vals]
+    return f"EXISTS (SELECT 1 FROM json_each(items.extra) WHERE key=? AND value IN ({qs}))", [_text(key), *vals] # any key: quotes, dots, non-ASCII
 
 @patch
 def where(self:Catalog, where:dict|None=None, # {key: value or list of values}; None: everything
