@@ -27,7 +27,8 @@ from PIL import Image
 from clip_search.images import load_image
 from clip_search.sources import sample_images
 from clip_search.testing import random_clip, cache_dir
-from clip_search.embedding import CLIPEmbedder, _features
+from clip_search.embedding import CLIPEmbedder
+from clip_search.model import features as _features
 
 COLOUR = ['astronaut', 'cat', 'coffee', 'rocket', 'motorcycle', 'galaxies', 'retina', 'cells', 'horse',
           'cameraman', 'coins', 'moon', 'bricks', 'grass', 'gravel']
@@ -132,7 +133,7 @@ def main():
         embs['bf16, no worker threads'] = CLIPEmbedder(str(model), device=str(dev), batch_size=a.batch_size, backend='bf16', progress=False, workers=0)
         runs['bf16, no worker threads'] = files_runner(embs['bf16, no worker threads'])
     if a.shape == 'vit-b-32' and not a.skip_multilingual: # the multilingual text encoder's shape (DistilBERT 6 x 768 + dense 768 -> 512)
-        from clip_search.multilingual import random_multilingual
+        from clip_search.testing import random_multilingual
         embs['multilingual text'] = CLIPEmbedder(str(model), device=str(dev), backend='torch', progress=False, text_model=str(random_multilingual('base')))
     for name,f in runs.items(): f(paths[:2 if name == 'seed loop' else a.batch_size]) # warm-up
     print(f"load average before: {load()}")

@@ -4,20 +4,20 @@
 
 # %% ../nbs/03a_backends.ipynb #3c07f9ec
 from __future__ import annotations
-import copy, hashlib, json, logging, os, tempfile, warnings
+import copy, hashlib, json, logging, os, shutil, tempfile, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
 from fastcore.script import Param, store_true
 from .images import load_image
 from .sources import sample_images
-from .testing import cache_dir
-from .embedding import TorchEncoder, load_clip, _features, _normalize
+from .core import cache_dir, backend_dir, text_tower_dir, weights_signature, read_json, write_json, normalize
+from .model import LoadedModel, load_model, features, to_device
 
 # %% auto #0
-__all__ = ['BACKENDS', 'ONNX_FILES', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'bf16_encoder', 'backend_dir',
-           'weights_signature', 'export_onnx', 'OnnxEncoder', 'onnx_encoder', 'GuardReport', 'quality_guard',
-           'backend_candidates', 'make_encoder', 'guard_backend', 'select_backend']
+__all__ = ['BACKENDS', 'ONNX_FILES', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'TorchEncoder', 'bf16_encoder',
+           'export_text', 'export_image', 'export_onnx', 'OnnxEncoder', 'onnx_encoder', 'GuardReport', 'quality_guard',
+           'backend_candidates', 'make_encoder', 'guard_backend', 'select_backend', 'ensure_text_tower']
 
 # %% ../nbs/03a_backends.ipynb #3f4c0276
 BACKENDS = ('torch', 'bf16', 'fp16', 'onnx', 'onnx-int8')
@@ -32,6 +32,28 @@ def onnxruntime_available()->bool:
     "Are `onnxruntime` and `onnx` installed (the `onnx` extra)?"
     from importlib.util import find_spec
     return all(find_spec(m) is not None for m in ('onnxruntime', 'onnx'))
+
+# %% ../nbs/03a_backends.ipynb #f79bb27c
+class TorchEncoder:
+    "Run a model's image and text towers with PyTorch."
+    def __init__(self, model, # a `CLIPModel` (or `SiglipModel`, ...), on its device
+                 dtype:torch.dtype|None=None, # cast inputs to this; default: the model's own
+                 name:str='torch', # the backend's name, for reports
+                ):
+        self.model,self.name = model,name
+        p = next(model.parameters())
+        self.device,self.dtype = p.device, dtype or p.dtype
+
+    def image(self, pixels:np.ndarray)->np.ndarray: # (n, 3, h, w) float32 -> (n, d) float32
+        "Projected image features of a preprocessed batch."
+        with torch.inference_mode():
+            return features(self.model.get_image_features(pixel_values=to_device(pixels, self.device, self.dtype))).float().cpu().numpy()
+
+    def text(self, input_ids:np.ndarray, attention_mask:np.ndarray|None=None)->np.ndarray: # (n, len) int -> (n, d) float32
+        "Projected text features of a tokenised batch."
+        with torch.inference_mode():
+            mask = None if attention_mask is None else to_device(attention_mask, self.device)
+            return features(self.model.get_text_features(input_ids=to_device(input_ids, self.device), attention_mask=mask)).float().cpu().numpy()
 
 # %% ../nbs/03a_backends.ipynb #01047e16
 class _PackedLinear(torch.nn.Module):
@@ -62,85 +84,77 @@ def bf16_encoder(model)->TorchEncoder:
         except (RuntimeError, AttributeError, NotImplementedError): pass # no oneDNN kernel here: plain bfloat16 layers
     return TorchEncoder(m, dtype=torch.bfloat16, name='bf16')
 
-# %% ../nbs/03a_backends.ipynb #a7b76c49
-def backend_dir(model:str)->Path:
-    "The folder for `model`'s ONNX exports and quality-guard results."
-    p = Path(model).expanduser()
-    if p.is_dir():
-        d = p/'onnx'
-        if os.access(d if d.is_dir() else p, os.W_OK): return d
-        return cache_dir()/'onnx'/hashlib.sha256(str(p.absolute()).encode()).hexdigest()[:16]
-    return cache_dir()/'onnx'/str(model).replace('/', '--')
-
-def weights_signature(model:str)->str:
-    "Names a local checkpoint's weights by their files' sizes and times; a hub name stands for itself."
-    p = Path(model).expanduser()
-    if not p.is_dir(): return str(model)
-    fs = sorted(f for f in p.iterdir() if f.is_file() and f.suffix in ('.safetensors', '.bin', '.json'))
-    return hashlib.sha256(repr([(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in fs]).encode()).hexdigest()[:16]
-
-def _read_json(f:Path)->dict:
-    try: return json.loads(f.read_text())
-    except (OSError, ValueError): return {}
-
-def _write_json(f:Path, d:dict):
-    "Write atomically: readers in other processes see the old file or the new one, never half of one."
-    f.parent.mkdir(parents=True, exist_ok=True)
-    fd,tmp = tempfile.mkstemp(dir=f.parent, prefix=f'.{f.name}.')
-    with os.fdopen(fd, 'w') as o: json.dump(d, o, indent=1)
-    os.replace(tmp, f)
-
 # %% ../nbs/03a_backends.ipynb #c53f5e3b
 ONNX_FILES = {'onnx': ('image.onnx', 'text.onnx'), 'onnx-int8': ('image-int8.onnx', 'text-int8.onnx')}
 
 class _ImageTower(torch.nn.Module):
     def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, pixel_values): return _features(self.m.get_image_features(pixel_values=pixel_values))
+    def forward(self, pixel_values): return features(self.m.get_image_features(pixel_values=pixel_values))
 
 class _TextTower(torch.nn.Module):
     def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, input_ids, attention_mask): return _features(self.m.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
+    def forward(self, input_ids, attention_mask=None): return features(self.m.get_text_features(input_ids=input_ids, attention_mask=attention_mask))
 
 def _replace(tmp:Path, dest:Path): os.replace(tmp, dest)
 
-def _export(model, tokenizer, out:Path, int8:bool=False, signature:str|None=None)->Path:
-    "Export a loaded CLIP model's towers to `out` (and their int8 versions); `export.json` records the weights' `signature`."
+def _float_cpu(model):
+    "The model itself when it is float32 on the CPU, else such a copy (the exporter traces float32 on the CPU)."
+    p = next(model.parameters())
+    return model if p.device.type == 'cpu' and p.dtype == torch.float32 else copy.deepcopy(model).float().cpu()
+
+def _export_graph(tower:torch.nn.Module, args:dict, dest:Path, axes:dict):
+    "Trace `tower` on the named `args` and write it to `dest` (renamed into place when complete)."
+    tmp = dest.parent/f'.{dest.name}.{os.getpid()}.tmp'
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter('ignore') # tracer chatter about Python branches on shapes: every shape takes the traced path
+        torch.onnx.export(tower.eval(), tuple(args.values()), str(tmp), input_names=list(args), output_names=['embeds'],
+                          dynamic_axes={**{k: axes for k in args}, 'embeds': {0: 'batch'}}, opset_version=17, dynamo=False)
+    _replace(tmp, dest)
+
+def _quantize(src:Path, dest:Path):
+    "Dynamic int8 quantisation of every `MatMul` of graph `src` into `dest`."
+    from onnxruntime.quantization import quantize_dynamic, QuantType
+    tmp = dest.parent/f'.{dest.name}.{os.getpid()}.tmp'
+    logging.disable(logging.WARNING) # the quantiser logs advice about a pre-processing step to the root logger
+    try: quantize_dynamic(src, tmp, weight_type=QuantType.QInt8, op_types_to_quantize=['MatMul'])
+    finally: logging.disable(logging.NOTSET)
+    _replace(tmp, dest)
+
+# %% ../nbs/03a_backends.ipynb #45ca5af8
+def export_text(lm:LoadedModel, dest:Path, int8_dest:Path|None=None):
+    "Export `lm`'s text tower to `dest` (and its int8 version to `int8_dest`)."
     import onnx # noqa: F401  (the exporter needs it)
+    t = {k: torch.from_numpy(v) for k,v in lm.tokenize(["a photo of a cat", "a"]).items()}
+    _export_graph(_TextTower(_float_cpu(lm.model)), t, Path(dest), {0: 'batch', 1: 'length'})
+    if int8_dest: _quantize(Path(dest), Path(int8_dest))
+
+def export_image(lm:LoadedModel, dest:Path, int8_dest:Path|None=None):
+    "Export `lm`'s image tower to `dest` (and its int8 version to `int8_dest`)."
+    import onnx # noqa: F401
+    s = lm.model.config.vision_config.image_size
+    _export_graph(_ImageTower(_float_cpu(lm.model)), {'pixel_values': torch.zeros(2, 3, s, s)}, Path(dest), {0: 'batch'})
+    if int8_dest: _quantize(Path(dest), Path(int8_dest))
+
+# %% ../nbs/03a_backends.ipynb #c58e437c
+def _export(lm:LoadedModel, out:Path, int8:bool=False)->Path:
+    "Export `lm`'s towers to `out` (and their int8 versions); `export.json` records the weights' signature."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    if next(model.parameters()).device.type != 'cpu' or next(model.parameters()).dtype != torch.float32:
-        model = copy.deepcopy(model).float().cpu()
-    s = model.config.vision_config.image_size
-    t = tokenizer(["a photo of a cat", "a"], padding=True, return_tensors='pt')
-    graphs = [(_ImageTower(model), (torch.zeros(2, 3, s, s),), ['pixel_values'], {'pixel_values': {0: 'batch'}}),
-              (_TextTower(model), (t['input_ids'], t['attention_mask']), ['input_ids', 'attention_mask'],
-               {'input_ids': {0: 'batch', 1: 'length'}, 'attention_mask': {0: 'batch', 1: 'length'}})]
-    for (tower,args,names,axes),fn in zip(graphs, ONNX_FILES['onnx']):
-        tmp = out/f'.{fn}.{os.getpid()}.tmp'
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter('ignore') # tracer chatter about Python branches on shapes: both take the traced path for every shape
-            torch.onnx.export(tower.eval(), args, str(tmp), input_names=names, output_names=['embeds'],
-                              dynamic_axes={**axes, 'embeds': {0: 'batch'}}, opset_version=17, dynamo=False)
-        _replace(tmp, out/fn)
-    if int8:
-        from onnxruntime.quantization import quantize_dynamic, QuantType
-        for src,dst in zip(*ONNX_FILES.values()):
-            tmp = out/f'.{dst}.{os.getpid()}.tmp'
-            logging.disable(logging.WARNING) # the quantiser logs advice about a pre-processing step to the root logger
-            try: quantize_dynamic(out/src, tmp, weight_type=QuantType.QInt8, op_types_to_quantize=['MatMul'])
-            finally: logging.disable(logging.NOTSET)
-            _replace(tmp, out/dst)
-    done = _read_json(out/'export.json')
-    done.update({'onnx': signature, **({'onnx-int8': signature} if int8 else {})})
-    _write_json(out/'export.json', done)
+    (i32,t32),(i8,t8) = [[out/f for f in ONNX_FILES[k]] for k in ('onnx', 'onnx-int8')]
+    export_image(lm, i32, i8 if int8 else None)
+    export_text(lm, t32, t8 if int8 else None)
+    sig = weights_signature(lm.path)
+    done = read_json(out/'export.json')
+    done.update({'onnx': sig, **({'onnx-int8': sig} if int8 else {})})
+    write_json(out/'export.json', done)
     return out
 
-def export_onnx(model:Param("CLIP checkpoint: hub name or local folder", str),
+def export_onnx(model:Param("Checkpoint: hub name, local folder or 'test'", str),
                 out:Param("Folder to write image.onnx and text.onnx to (default: where the onnx backends look, MODEL/onnx for a local MODEL)", str, opt=False, nargs='?')=None,
                 int8:Param("Also write int8-quantised copies, image-int8.onnx and text-int8.onnx", store_true)=False,
                )->Path: # the folder written
-    "Export a CLIP checkpoint's image and text towers to ONNX, for the `onnx` and `onnx-int8` backends."
-    m,tok,_ = load_clip(model)
-    out = _export(m, tok, out or backend_dir(model), int8=int8, signature=weights_signature(model))
+    "Export a checkpoint's image and text towers to ONNX, for the `onnx` and `onnx-int8` backends."
+    lm = load_model(model, device='cpu')
+    out = _export(lm, out or backend_dir(lm.path), int8=int8)
     print(f"exported {model} to {out}: " + ', '.join(f"{p.name} ({p.stat().st_size/1e6:.1f} MB)" for p in sorted(out.glob('*.onnx'))))
     return out
 
@@ -171,19 +185,21 @@ class OnnxEncoder:
         "Projected image features of a preprocessed batch."
         return self._session(0).run(None, {'pixel_values': np.ascontiguousarray(pixels, np.float32)})[0]
 
-    def text(self, input_ids:np.ndarray, attention_mask:np.ndarray)->np.ndarray:
-        "Projected text features of a tokenised batch."
-        return self._session(1).run(None, {'input_ids': np.asarray(input_ids, np.int64), 'attention_mask': np.asarray(attention_mask, np.int64)})[0]
+    def text(self, input_ids:np.ndarray, attention_mask:np.ndarray|None=None)->np.ndarray:
+        "Projected text features of a tokenised batch (the mask is used when the graph takes one)."
+        s = self._session(1)
+        feed = {'input_ids': input_ids, 'attention_mask': attention_mask}
+        return s.run(None, {i.name: np.asarray(feed[i.name], np.int64) for i in s.get_inputs()})[0]
 
 # %% ../nbs/03a_backends.ipynb #8b3853ae
-def onnx_encoder(embedder, int8:bool=False)->OnnxEncoder:
-    "An `OnnxEncoder` for `embedder`'s model, exported (once per weights) into `backend_dir`."
-    d = backend_dir(embedder.model_name)
-    sig,name = weights_signature(embedder.model_name),'onnx-int8' if int8 else 'onnx'
-    done = _read_json(d/'export.json')
+def onnx_encoder(lm:LoadedModel, int8:bool=False)->OnnxEncoder:
+    "An `OnnxEncoder` for the loaded model, exported (once per weights) into `backend_dir`."
+    d = backend_dir(lm.path)
+    sig,name = weights_signature(lm.path),'onnx-int8' if int8 else 'onnx'
+    done = read_json(d/'export.json')
     if done.get(name) != sig or not all((d/f).exists() for f in ONNX_FILES[name]):
-        _log.warning(f"clip-search: exporting {embedder.model_name} to ONNX{' (int8)' if int8 else ''} in {d} (once)")
-        _export(embedder.model, embedder.tokenizer, d, int8=int8, signature=sig)
+        _log.warning(f"clip-search: exporting {lm.name} to ONNX{' (int8)' if int8 else ''} in {d} (once)")
+        _export(lm, d, int8=int8)
     return OnnxEncoder(d, int8=int8)
 
 # %% ../nbs/03a_backends.ipynb #18cf5ea0
@@ -218,8 +234,8 @@ def quality_guard(reference, # float32 encoder (`TorchEncoder`)
     "Compare `candidate`'s embeddings with `reference`'s on real photos and text queries."
     px = np.stack([preprocess(load_image(p)) for p in (images or list(sample_images().values()))])
     tk = tokenize(texts)
-    ri,ci = _normalize(reference.image(px)),_normalize(candidate.image(px))
-    rt,ct = _normalize(reference.text(**tk)),_normalize(candidate.text(**tk))
+    ri,ci = normalize(reference.image(px)),normalize(candidate.image(px))
+    rt,ct = normalize(reference.text(**tk)),normalize(candidate.text(**tk))
     c = (ri*ci).sum(1)
     k = min(k, len(px))
     top = lambda t,i: np.argsort(-(t @ i.T), axis=1, kind='stable')[:, :k]
@@ -241,49 +257,86 @@ def backend_candidates(device:str|torch.device, # where the model runs
     return ['bf16']*bf16 + ['onnx-int8']*onnx + ['torch']
 
 # %% ../nbs/03a_backends.ipynb #06feef2e
-def make_encoder(embedder, backend:str):
-    "The encoder of `backend` for `embedder`'s model."
-    dev = embedder.device.type
+def make_encoder(lm:LoadedModel, backend:str):
+    "The encoder of `backend` for the loaded model."
+    dev = lm.device.type
     if backend not in BACKENDS: raise ValueError(f"unknown backend {backend!r}: use 'auto' or one of {', '.join(BACKENDS)}")
-    if backend == 'torch': return TorchEncoder(embedder.model)
-    if backend == 'bf16': return bf16_encoder(embedder.model)
+    if backend == 'torch': return TorchEncoder(lm.model)
+    if backend == 'bf16': return bf16_encoder(lm.model)
     if backend == 'fp16':
-        if dev != 'cuda': raise ValueError(f"backend 'fp16' needs a CUDA GPU (this embedder runs on {dev}); on a CPU use 'bf16' or 'onnx-int8'")
-        return TorchEncoder(copy.deepcopy(embedder.model).half().eval(), dtype=torch.float16, name='fp16')
-    if dev != 'cpu': raise ValueError(f"backend {backend!r} runs on the CPU; this embedder runs on {dev}")
+        if dev != 'cuda': raise ValueError(f"backend 'fp16' needs a CUDA GPU (this model runs on {dev}); on a CPU use 'bf16' or 'onnx-int8'")
+        return TorchEncoder(copy.deepcopy(lm.model).half().eval(), dtype=torch.float16, name='fp16')
+    if dev != 'cpu': raise ValueError(f"backend {backend!r} runs on the CPU; this model runs on {dev}")
     if not onnxruntime_available(): raise ImportError(f"backend {backend!r} needs ONNX Runtime: pip install 'clip-search[onnx]'")
-    return onnx_encoder(embedder, int8=backend == 'onnx-int8')
+    return onnx_encoder(lm, int8=backend == 'onnx-int8')
 
 # %% ../nbs/03a_backends.ipynb #635d9dfc
-def _guard_key(embedder, backend:str)->str:
+def _guard_key(lm:LoadedModel, backend:str)->str:
     try: import onnxruntime; ort = onnxruntime.__version__
     except ImportError: ort = '-'
-    return f"{backend}|{embedder.device.type}|{torch.backends.cpu.get_cpu_capability()}|torch {torch.__version__}|ort {ort}|{weights_signature(embedder.model_name)}"
+    return f"{backend}|{lm.device.type}|{torch.backends.cpu.get_cpu_capability()}|torch {torch.__version__}|ort {ort}|{weights_signature(lm.path)}"
 
-def guard_backend(embedder, encoder)->GuardReport:
-    "The quality guard's report on `encoder` for `embedder`'s model, from the cache or measured (and cached)."
-    f,key = backend_dir(embedder.model_name)/'guard.json',_guard_key(embedder, encoder.name)
-    if key in (cached := _read_json(f)): return GuardReport(**cached[key])
-    n = embedder.model.config.text_config.max_position_embeddings
-    tokenize = lambda texts: embedder.tokenizer(texts, padding=True, truncation=True, max_length=n, return_tensors='np')
-    r = quality_guard(TorchEncoder(embedder.model), encoder, embedder.preprocess, tokenize)
-    cached = _read_json(f); cached[key] = asdict(r)
-    try: _write_json(f, cached)
+def guard_backend(lm:LoadedModel, encoder)->GuardReport:
+    "The quality guard's report on `encoder` for the loaded model, from the cache or measured (and cached)."
+    f,key = backend_dir(lm.path)/'guard.json',_guard_key(lm, encoder.name)
+    if key in (cached := read_json(f)): return GuardReport(**cached[key])
+    r = quality_guard(TorchEncoder(lm.model), encoder, lm.preprocess, lm.tokenize)
+    cached = read_json(f); cached[key] = asdict(r)
+    try: write_json(f, cached)
     except OSError as e: _log.warning(f"clip-search: could not cache the guard result in {f}: {e}")
     return r
 
-def select_backend(embedder, backend:str='auto')->tuple: # (encoder, `GuardReport` or None)
-    "The encoder `embedder` should use: `backend` itself, or for 'auto' the fastest here that passes the guard."
+# %% ../nbs/03a_backends.ipynb #6086aff0
+def select_backend(lm:LoadedModel, backend:str='auto')->tuple: # (encoder, `GuardReport` or None)
+    "The encoder to run the loaded model with: `backend` itself, or for 'auto' the fastest here that passes the guard."
     if backend != 'auto':
-        enc = make_encoder(embedder, backend)
+        enc = make_encoder(lm, backend)
         if backend == 'torch': return enc, None
-        r = guard_backend(embedder, enc)
+        r = guard_backend(lm, enc)
         if not r.passed: warnings.warn(f"backend {backend!r} fails the quality guard against float32: {r}")
         return enc, r
-    for name in backend_candidates(embedder.device):
-        if name == 'torch': return TorchEncoder(embedder.model), None
-        try: enc = make_encoder(embedder, name)
+    for name in backend_candidates(lm.device):
+        if name == 'torch': return TorchEncoder(lm.model), None
+        try: enc = make_encoder(lm, name)
         except Exception as e: _log.warning(f"clip-search: backend {name!r} unavailable ({e})"); continue
-        r = guard_backend(embedder, enc)
+        r = guard_backend(lm, enc)
         if r.passed: return enc, r
         _log.warning(f"clip-search: not using backend {name!r}, it fails the quality guard: {r}")
+
+# %% ../nbs/03a_backends.ipynb #f5dd993d
+def _tower_meta(lm:LoadedModel, folder:Path)->dict:
+    "What `TextTower` needs to know about the export in `folder`, with the int8 graph's guard on `GUARD_TEXTS`."
+    import onnxruntime as ort
+    tk = lm.tokenize(GUARD_TEXTS)
+    run = lambda f: ort.InferenceSession(str(folder/f), providers=['CPUExecutionProvider']).run(None, {k: tk[k] for k in tk})[0]
+    cos = float((normalize(run('text.onnx'))*normalize(run('text-int8.onnx'))).sum(1).mean())
+    pad_id = lm.tokenizer.pad_token_id
+    return dict(signature=weights_signature(lm.path), family=lm.family, dim=lm.dim, max_length=lm.max_length, inputs=list(tk),
+                padding='max_length' if lm.family == 'siglip' else 'longest', pad_id=0 if pad_id is None else int(pad_id),
+                int8_text_cosine=cos, graph='text-int8.onnx' if cos >= 0.99 else 'text.onnx')
+
+def _swap_in(tmp:Path, dest:Path):
+    "Put folder `tmp` at `dest`, replacing what is there, each step a rename."
+    old = dest.parent/f'.{dest.name}.old.{os.getpid()}'
+    if dest.exists(): os.rename(dest, old)
+    os.rename(tmp, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+def ensure_text_tower(embedder, # a `CLIPEmbedder` (or a `LoadedModel`)
+                     )->Path|None: # the export's folder, or None when there can be none
+    "Export the model's text tower for `TextTower` once (per weights) into `text_tower_dir`."
+    lm = getattr(embedder, 'loaded', embedder)
+    if getattr(embedder, 'text_encoder', None) is not None or not onnxruntime_available(): return None
+    d = text_tower_dir(lm.path)
+    if read_json(d/'tower.json').get('signature') == weights_signature(lm.path): return d
+    d.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=d.parent, prefix='.text-tower-'))
+    try:
+        lm.tokenizer.save_pretrained(tmp)
+        if not (tmp/'tokenizer.json').exists(): return None # a slow-only tokenizer: `tokenizers` cannot run it
+        _log.warning(f"clip-search: exporting the text tower of {lm.name} for fast queries in {d} (once)")
+        export_text(lm, tmp/'text.onnx', tmp/'text-int8.onnx')
+        write_json(tmp/'tower.json', _tower_meta(lm, tmp))
+        _swap_in(tmp, d)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return d

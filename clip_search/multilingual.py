@@ -7,12 +7,10 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import numpy as np, torch
-from .embedding import ModelNotFoundError, _to_device
-from .testing import cached_build
+from .model import ModelNotFoundError, to_device, _hub_access
 
 # %% auto #0
-__all__ = ['MULTILINGUAL_SHAPES', 'SentenceTextEncoder', 'multilingual_tokenizer', 'build_multilingual_checkpoint',
-           'random_multilingual', 'load_text_encoder']
+__all__ = ['SentenceTextEncoder', 'load_text_encoder']
 
 # %% ../nbs/03b_multilingual.ipynb #980acd5e
 _ACTIVATIONS = {'torch.nn.modules.linear.Identity': lambda x: x, 'torch.nn.modules.activation.Tanh': torch.tanh}
@@ -64,7 +62,7 @@ class SentenceTextEncoder:
     def embed(self, texts:list[str])->np.ndarray: # (n, dim) float32, not normalised
         "Embed texts: transformer, pooling, dense layers."
         t = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors='np')
-        t = {k: _to_device(v, self.device) for k,v in t.items() if k in self.tokenizer.model_input_names}
+        t = {k: to_device(v, self.device) for k,v in t.items() if k in self.tokenizer.model_input_names}
         with torch.inference_mode():
             h = self.model(**t).last_hidden_state
             mask = t['attention_mask'].unsqueeze(-1).to(h.dtype)
@@ -73,67 +71,6 @@ class SentenceTextEncoder:
             else: x = h.masked_fill(mask == 0, -1e9).max(1).values
             for w,b,act in self.dense: x = act(torch.nn.functional.linear(x, w, b))
         return x.float().cpu().numpy()
-
-# %% ../nbs/03b_multilingual.ipynb #419af3a2
-_CORPUS = ["a photo of a cat", "a dog playing in the snow", "a cup of coffee on a table", "an astronaut in space",
-           "une photo d'un chat", "un chien qui joue dans la neige", "une tasse de café sur une table",
-           "ein Foto einer Katze", "ein Hund spielt im Schnee", "eine Tasse Kaffee auf dem Tisch",
-           "una foto de un gato", "un perro jugando en la nieve", "una taza de café en la mesa",
-           "una foto di un gatto", "um cão brincando na neve", "een kopje koffie op tafel",
-           "фотография кошки", "собака играет в снегу", "чашка кофе на столе",
-           "猫の写真", "雪の中で遊ぶ犬", "テーブルの上のコーヒー", "一只猫的照片", "在雪地里玩的狗", "桌子上的一杯咖啡",
-           "صورة قطة", "كلب يلعب في الثلج", "고양이 사진", "눈 속에서 노는 개", "μια φωτογραφία μιας γάτας", "बिल्ली की एक तस्वीर",
-           "ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz 0123456789 ÀÉÈÊÖÜÄßàéèêöüäçñ .,;:!?'-()"]
-
-MULTILINGUAL_SHAPES = {
-    'tiny': dict(dim=32, hidden_dim=64, n_layers=2, n_heads=2, out_features=16),
-    'base': dict(dim=768, hidden_dim=3072, n_layers=6, n_heads=12, out_features=512),
-}
-
-def multilingual_tokenizer(vocab_size:int=1000):
-    "A cased multilingual WordPiece tokenizer (DistilBERT's kind), trained offline on a small corpus."
-    from tokenizers import BertWordPieceTokenizer
-    from transformers import DistilBertTokenizer
-    t = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True, handle_chinese_chars=True)
-    t.train_from_iterator(_CORPUS, vocab_size=vocab_size, min_frequency=1, limit_alphabet=1000,
-                          special_tokens=['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'])
-    return DistilBertTokenizer(vocab=t.get_vocab(), do_lower_case=False, tokenize_chinese_chars=True, strip_accents=None,
-                               model_max_length=512)
-
-def build_multilingual_checkpoint(path:str|Path, # folder to write
-                                  shape:str='tiny', # a key of `MULTILINGUAL_SHAPES`
-                                  seed:int=0, # seed for the random weights
-                                 )->Path:
-    "Save a random-weight multilingual text model in sentence-transformers' layout (DistilBERT + mean pooling + dense)."
-    from transformers import DistilBertConfig, DistilBertModel
-    from safetensors.torch import save_file
-    s,path = MULTILINGUAL_SHAPES[shape],Path(path)
-    tok = multilingual_tokenizer()
-    cfg = DistilBertConfig(vocab_size=len(tok), dim=s['dim'], hidden_dim=s['hidden_dim'], n_layers=s['n_layers'], n_heads=s['n_heads'],
-                           max_position_embeddings=512, pad_token_id=tok.pad_token_id)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        DistilBertModel(cfg).eval().save_pretrained(path)
-        dense = torch.nn.Linear(s['dim'], s['out_features'], bias=False)
-    tok.save_pretrained(path)
-    w = lambda f, d: (path/f).parent.mkdir(parents=True, exist_ok=True) or (path/f).write_text(json.dumps(d, indent=2))
-    w('modules.json', [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-                       {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-                       {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}])
-    w('sentence_bert_config.json', {"max_seq_length": 128, "do_lower_case": False})
-    w('1_Pooling/config.json', {"word_embedding_dimension": s['dim'], "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
-                                "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False})
-    w('2_Dense/config.json', {"in_features": s['dim'], "out_features": s['out_features'], "bias": False,
-                              "activation_function": "torch.nn.modules.linear.Identity"})
-    save_file({'linear.weight': dense.weight.detach().contiguous()}, path/'2_Dense'/'model.safetensors')
-    return path
-
-_VERSION = 1 # bump when `build_multilingual_checkpoint` changes what it writes
-
-def random_multilingual(shape:str='tiny', # a key of `MULTILINGUAL_SHAPES`
-                       )->Path: # folder of a sentence-transformers checkpoint
-    "Path of the cached random-weight multilingual text checkpoint of `shape`, built on first use."
-    return cached_build(f'random-multilingual-{shape}-v{_VERSION}', lambda d: build_multilingual_checkpoint(d, shape), 'modules.json')
 
 # %% ../nbs/03b_multilingual.ipynb #8f32afc6
 def load_text_encoder(name_or_path:str, # hub name or local folder of a sentence-transformers model
@@ -144,11 +81,11 @@ def load_text_encoder(name_or_path:str, # hub name or local folder of a sentence
     try:
         if not p.is_dir():
             from huggingface_hub import snapshot_download
-            p = Path(snapshot_download(str(name_or_path)))
+            p = Path(snapshot_download(str(name_or_path), local_files_only=_hub_access(str(name_or_path))))
         if not (p/'modules.json').exists(): raise OSError(f"{p} has no modules.json: not a sentence-transformers model")
         return SentenceTextEncoder(p, device)
     except Exception as e:
         if isinstance(e, ValueError): raise
-        raise ModelNotFoundError(f"Could not load text model {str(name_or_path)!r}: {str(e).splitlines()[0]}\n"
-            "If this machine is offline, download it where there is network (e.g. `hf download "
-            "sentence-transformers/clip-ViT-B-32-multilingual-v1 --local-dir ./clip-multilingual`) and pass its local path.") from e
+        why = str(e).splitlines()[0].split(' Pass a local checkpoint folder')[0]
+        raise ModelNotFoundError(f"cannot load text model {str(name_or_path)!r}: {why} If this machine is offline, download it where there is "
+            "network (`hf download sentence-transformers/clip-ViT-B-32-multilingual-v1 --local-dir ./clip-multilingual`) and pass its local path.") from e
