@@ -340,8 +340,10 @@ def rebuild(self:VectorIndex, vectors, # (ids, vectors) chunks, e.g. `Catalog.ve
            )->VectorIndex:
     "A new index of `kind` over `vectors` (an empty exact one when there are none)."
     chunks = list(vectors)
-    if not chunks: return VectorIndex(self.dim, 'Flat')
-    return VectorIndex.build(np.concatenate([v for _,v in chunks]), np.concatenate([i for i,_ in chunks]), kind=kind, memory_budget=memory_budget)
+    if not chunks: vi = VectorIndex(self.dim, 'Flat')
+    else: vi = VectorIndex.build(np.concatenate([v for _,v in chunks]), np.concatenate([i for i,_ in chunks]), kind=kind, memory_budget=memory_budget)
+    vi.resolve = self.resolve # filters as this one did
+    return vi
 
 # %% ../nbs/04_index.ipynb #3aacfcbc
 @patch

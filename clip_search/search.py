@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_search.ipynb #6d9d6204
 from __future__ import annotations
-import fcntl, hashlib, os, re, time
+import base64, fcntl, hashlib, html, io, os, re, shutil, threading, time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -13,15 +13,17 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .images import load_image, ImageLoadError
+from .images import load_image, ImageLoadError, read_record, decode_record, open_regular
 from .sources import scan_folder, is_image_path, image_column as find_image_column
-from .embedding import CLIPEmbedder, default_model
-from .index import VectorIndex, load as load_index, normalize, index_spec, parse_bytes
+from .model import default_model, TEST_MODELS
+from .index import normalize
 from .catalog import Catalog
+from .cutoff import relevance_cutoff
+from .store import StoreSettings, store_settings, open_store, reconcile, delta, search_with, FAISS_FILE
 
 # %% auto #0
-__all__ = ['Hit', 'image_files', 'ModelMismatchError', 'model_id', 'IndexLockedError', 'ImageSearch', 'parse_query',
-           'dataset_metadata']
+__all__ = ['Hit', 'thumbnail_uri', 'Hits', 'HitGroups', 'image_files', 'ModelMismatchError', 'model_id', 'random_weights',
+           'ImageSearch', 'IndexLockedError', 'lock_directory', 'FileChange', 'parse_query', 'dataset_metadata']
 
 # %% ../nbs/06_search.ipynb #0e277a09
 @dataclass
@@ -34,6 +36,48 @@ class Hit:
     def to_dict(self)->dict:
         "A flat, JSON-ready dict: id, score, path, then the metadata."
         return {'id':self.id, 'score':self.score, 'path':self.path, **self.metadata}
+
+# %% ../nbs/06_search.ipynb #dbf18c2c
+def thumbnail_uri(path:str, # a local image file
+                  size:int=96, # longest side, in pixels
+                 )->str|None: # a `data:` URI of a small JPEG, or None when it cannot be read
+    "A small inline JPEG of the image at `path`, for HTML."
+    try:
+        with open_regular(path) as f: im = load_image(f.read(), draft=size)
+    except (ImageLoadError, OSError, ValueError): return None
+    im.thumbnail((size, size))
+    buf = io.BytesIO(); im.convert('RGB').save(buf, 'JPEG', quality=80)
+    return 'data:image/jpeg;base64,' + base64.b64encode(buf.getvalue()).decode()
+
+# %% ../nbs/06_search.ipynb #5aa18a1f
+def _cell(h:Hit, size:int)->str:
+    "One thumbnail with its score and name under it."
+    src,name = thumbnail_uri(h.path, size), html.escape(os.path.basename(str(h.path)) or str(h.path))
+    img = f'<img src="{src}" style="max-width:{size}px;max-height:{size}px">' if src else f'<div style="width:{size}px;height:{size}px;background:#eee"></div>'
+    return (f'<figure style="display:inline-block;margin:4px;width:{size}px;vertical-align:top;text-align:center">{img}'
+            f'<figcaption style="font-size:11px;overflow-wrap:anywhere">{h.score:.3f} {name}</figcaption></figure>')
+
+class Hits(list):
+    "Search results, best first: a list of `Hit` that a notebook shows as a grid of thumbnails."
+    def __init__(self, hits=(), # the hits
+                 caption:str|None=None, # said under the grid (e.g. that the model has random weights)
+                 size:int=96): # thumbnail size in pixels
+        super().__init__(hits); self.caption,self.size = caption,size
+    def __getitem__(self, i):
+        r = super().__getitem__(i)
+        return Hits(r, self.caption, self.size) if isinstance(i, slice) else r
+    def _repr_html_(self)->str:
+        cap = f'<div style="font-size:12px;color:#666">{html.escape(self.caption)}</div>' if self.caption else ''
+        return '<div>' + (''.join(_cell(h, self.size) for h in self) or '<i>no results</i>') + cap + '</div>'
+
+# %% ../nbs/06_search.ipynb #1f4a3471
+class HitGroups(list):
+    "Groups of hits (e.g. near-duplicates), each a `Hits`, shown in a notebook as one grid per group."
+    def __init__(self, groups=(), caption:str|None=None): super().__init__(groups); self.caption = caption
+    def _repr_html_(self)->str:
+        cap = f'<div style="font-size:12px;color:#666">{html.escape(self.caption)}</div>' if self.caption else ''
+        rows = ''.join(f'<div style="border-bottom:1px solid #ddd">{Hits(g)._repr_html_()}</div>' for g in self)
+        return '<div>' + (rows or '<i>no groups</i>') + cap + '</div>'
 
 # %% ../nbs/06_search.ipynb #1e7b449f
 def image_files(source)->list[tuple[Path, dict]]:
@@ -53,19 +97,22 @@ def image_files(source)->list[tuple[Path, dict]]:
 class ModelMismatchError(ValueError):
     "An index directory was opened with a model other than the one that built it."
 
+# %% ../nbs/06_search.ipynb #77161c2b
 def model_id(model:str|os.PathLike)->str:
     "How a model is recorded: the absolute path for a local checkpoint, else the hub name."
     p = Path(model).expanduser()
     return str(p.absolute()) if p.exists() else str(model)
 
 # %% ../nbs/06_search.ipynb #abab5273
-class IndexLockedError(OSError):
-    "Another process is writing to the index directory."
+def random_weights(model:str)->bool:
+    "Whether `model` is one of the built-in random-weight test checkpoints."
+    return model in TEST_MODELS or Path(model).name.startswith('random-clip-')
 
+# %% ../nbs/06_search.ipynb #b6114e9c
 class ImageSearch:
-    "A searchable image collection stored in a directory: SQLite catalogue + FAISS index + CLIP model."
+    "A searchable image collection stored in a directory: SQLite catalogue + vector store + CLIP model."
     def __init__(self,
-                 path:str|Path, # index directory (created if missing)
+                 path:str|Path, # index directory (made when something is first indexed)
                  model:str|None=None, # CLIP checkpoint; default: the one the directory was built with
                  device:str|None=None, # default: CUDA when available
                  batch_size:int=32, # images per forward pass when adding
@@ -78,88 +125,142 @@ class ImageSearch:
                  embed_files=None, # embeds files instead of the local model, with `CLIPEmbedder.embed_files`'s contract (e.g. `RayEmbedder(...).embed_files`)
                  **kwargs, # passed to `CLIPEmbedder` (e.g. `backend`)
                 ):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(self.path/'catalog.db')
-        stored = self.catalog.get_meta('model')
+        self.path,self.device,self.batch_size,self.progress,self.embedder_kwargs = Path(path),device,batch_size,progress,kwargs
+        self.embed_files,self.save_every = embed_files,60.0 # seconds between saves of the store in a long run
+        self.catalog = self._open_catalog()
+        meta = self.catalog.meta()
+        stored = meta.get('model')
         self.model = model_id(model) if model else stored or model_id(default_model())
         if stored and stored != self.model:
             raise ModelMismatchError(f"{self.path} was indexed with model {stored!r}, not {self.model!r}; "
                                      "open it without a model, or build a new index for this model")
-        self.device,self.batch_size,self.progress,self.embedder_kwargs = device,batch_size,progress,kwargs
-        self.kind = index or self.catalog.get_meta('index_kind', 'auto')
-        self.memory_budget = parse_bytes(memory_budget) if memory_budget is not None else self.catalog.get_meta('memory_budget')
-        self.store = store or self.catalog.get_meta('store', 'faiss')
-        if self.store not in ('faiss', 'milvus'): raise ValueError(f"unknown store {self.store!r}: use 'faiss' or 'milvus'")
-        if stored and self.store != self.catalog.get_meta('store', 'faiss'):
-            raise ValueError(f"{self.path} keeps its vectors in {self.catalog.get_meta('store', 'faiss')}, not {self.store}")
-        self.milvus_uri = milvus_uri or self.catalog.get_meta('milvus_uri') or str((self.path/'milvus.db').absolute())
-        self.collection,self.embed_files = collection or self.catalog.get_meta('collection') or 'clip_search', embed_files
-        self.save_every,self._locked,self._saved = 60.0,0,time.time() # seconds between saves of the FAISS file in a long run
-        self._load_vectors()
-
-    @cached_property
-    def embedder(self)->CLIPEmbedder:
-        "The CLIP model, loaded on first use (opening an index to look at it needs no model)."
-        e = CLIPEmbedder(self.model, device=self.device, batch_size=self.batch_size, progress=False, **self.embedder_kwargs)
-        dim = self.catalog.get_meta('dim')
-        if dim and dim != e.dim: raise ModelMismatchError(f"{self.path} holds {dim}-d vectors; model {self.model!r} makes {e.dim}-d ones")
-        return e
+        self.settings = store_settings(self.path, meta, store, milvus_uri, collection, index, memory_budget)
+        self._locked,self._saved,self._lock = 0,time.time(),threading.RLock()
+        self._open_vectors()
 
     def __len__(self): return len(self.catalog)
     def __repr__(self): return f"ImageSearch({str(self.path)!r}, {len(self)} images, model={self.model!r})"
 
+# %% ../nbs/06_search.ipynb #e2df6ee1
 @patch
-def _stamp(self:ImageSearch):
-    "Identity of the FAISS file as saved: (mtime, size), or None."
-    f = self.path/'vectors.faiss'
-    return (f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None
+def _open_catalog(self:ImageSearch)->Catalog:
+    "The directory's catalogue: read-only where the directory cannot be written, in memory (empty) while it does not exist."
+    f = self.path/'catalog.db'
+    if not f.is_file(): return Catalog(':memory:')
+    return Catalog(f, readonly=not os.access(self.path, os.W_OK))
+
+@patch(as_prop=True)
+def kind(self:ImageSearch)->str: return self.settings.kind # the index type asked for ('auto', 'flat', 'ivf', ...)
+@patch(as_prop=True)
+def memory_budget(self:ImageSearch)->int|None: return self.settings.memory_budget # bytes the vectors may take in memory
+@patch(as_prop=True)
+def store(self:ImageSearch)->str: return self.settings.store # 'faiss' or 'milvus'
+
+# %% ../nbs/06_search.ipynb #e53dffec
+@patch(as_prop=True)
+def embedder(self:ImageSearch):
+    "The CLIP model (a `CLIPEmbedder`), loaded on first use."
+    if (e := self.__dict__.get('embedder')) is not None: return e
+    from clip_search.embedding import CLIPEmbedder # loads torch: only when a model is needed
+    e = CLIPEmbedder(self.model, device=self.device, batch_size=self.batch_size, progress=False, **self.embedder_kwargs)
+    dim = self.catalog.get_meta('dim')
+    if dim and dim != e.dim: raise ModelMismatchError(f"{self.path} holds {dim}-d vectors; model {self.model!r} makes {e.dim}-d ones")
+    self.__dict__['embedder'] = e
+    _export_text_tower(e)
+    return e
+
+@patch(as_prop=True)
+def model_loaded(self:ImageSearch)->bool:
+    "Whether the CLIP model has been loaded."
+    return 'embedder' in self.__dict__
+
+def _export_text_tower(e):
+    "Export the model's text tower once, so that later text queries need no torch (skipped if this install cannot)."
+    try: from clip_search.backends import ensure_text_tower
+    except ImportError: return
+    try: ensure_text_tower(e)
+    except Exception: pass # an export that fails costs speed, never a result: text queries then use the model
+
+# %% ../nbs/06_search.ipynb #769c5143
+@patch
+def _open_vectors(self:ImageSearch):
+    "Open the store as the catalogue records it, and what it lacks or holds in excess (`Delta`)."
+    with self.catalog.snapshot():
+        self.vectors = open_store(self.path, self.catalog, self.settings)
+        self._version,self._store_saved = self.catalog.data_version(), self.catalog.get_meta('store_saved')
+        self._store_ids = self.vectors.ids() if self.vectors is not None else np.zeros(0, np.int64)
+        self._delta = delta(self._store_ids, self.catalog) if self.vectors is not None else None
+    self._dirty = bool(self.vectors is not None and self.vectors.repaired)
 
 @patch
-def _load_vectors(self:ImageSearch):
-    "Read the FAISS file and reconcile it with the catalogue's committed vectors."
-    spec,f = self.catalog.get_meta('index_spec'), self.path/'vectors.faiss'
-    if self.store=='milvus':
-        if getattr(self, 'vectors', None) is None: self.vectors = self._milvus(self.catalog.get_meta('dim'))
-    elif self._stamp() != getattr(self, '_loaded', 'never'): # (re)read the file only when it changed
-        self.vectors = load_index(f, spec) if spec and f.exists() else None
-        self._loaded = self._stamp()
-    want = self.catalog.where()
-    if self.vectors is None:
-        self._dirty = bool(len(want))
-        if len(want): self._rebuild()
-        return
-    have = self.vectors.ids()
-    extra,missing = np.setdiff1d(have, want), np.setdiff1d(want, have)
-    if len(extra): self.vectors.remove(extra)
-    for ids,x in self.catalog.vectors(missing): self.vectors.add(x, ids, fields=self.catalog.get(ids))
-    self._dirty = bool(len(extra) or len(missing))
+def refresh(self:ImageSearch)->bool:
+    "See the rows other processes committed since the last look; True if there were any."
+    with self._lock:
+        if self.catalog.data_version() == self._version: return False
+        with self.catalog.snapshot():
+            if self.vectors is None or self.catalog.get_meta('store_saved') != self._store_saved: self._open_vectors()
+            else:
+                if self._store_ids is None: self._store_ids = self.vectors.ids() # a writer's store matched its commits
+                self._delta,self._version = delta(self._store_ids, self.catalog), self.catalog.data_version()
+        return True
 
+# %% ../nbs/06_search.ipynb #eb6ed0bb
+@patch(cls_method=True)
+def open(cls:ImageSearch, path:str|Path, # an index directory
+         create:bool=False, # False: the directory must hold an index already
+         **kwargs, # passed to `ImageSearch`
+        )->ImageSearch:
+    "Open the index in `path`; unless `create`, a `FileNotFoundError` when there is none."
+    if not create and not (Path(path)/'catalog.db').is_file():
+        raise FileNotFoundError(f"{path}: no index here; make one with `clip-search index FOLDER --db {path}`")
+    return cls(path, **kwargs)
+
+# %% ../nbs/06_search.ipynb #5bf897b4
+class IndexLockedError(OSError):
+    "Another process is writing to the index directory."
+
+def lock_directory(path:Path)->int:
+    "Lock directory `path` for writing (without waiting); return the descriptor holding the lock, or raise `IndexLockedError`."
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        try: pid = (path/'lock').read_text().strip() or '?'
+        except OSError: pid = '?'
+        raise IndexLockedError(f"{path} is locked: another process (pid {pid}) is writing to it; try again when it has finished") from None
+    (path/'lock').write_text(str(os.getpid()))
+    return fd
+
+# %% ../nbs/06_search.ipynb #862982d1
 @patch
-def _milvus(self:ImageSearch, dim:int|None):
-    "The Milvus collection of this directory (None before the first vectors, when its size is not known)."
-    from clip_search.milvus import MilvusIndex # an optional extra: pip install clip-search[milvus]
-    return MilvusIndex(self.milvus_uri, self.collection, dim=dim, kind=self.kind) if dim else None
+def _create(self:ImageSearch)->bool:
+    "Make the directory and its catalogue if they do not exist yet; True if the directory was made now."
+    made,f = not self.path.exists(), self.path/'catalog.db'
+    self.path.mkdir(parents=True, exist_ok=True)
+    if not f.is_file(): # made beside, with its model, and renamed into place: never a catalogue that does not know its model
+        tmp = self.path/f'.catalog-{os.getpid()}.db'
+        new = Catalog(tmp); new.set_meta(model=self.model, **self.settings.record()); new.close()
+        os.replace(tmp, f)
+    if self.catalog.path != f or self.catalog.readonly: self.catalog.close(); self.catalog = Catalog(f)
+    if self.catalog.get_meta('model') is None: self.catalog.set_meta(model=self.model, **self.settings.record())
+    return made
 
-# %% ../nbs/06_search.ipynb #b6114e9c
-@patch
-def _writing(self:ImageSearch):
-    "Context manager: hold the directory's write lock; on success save what changed."
-    return _WriteLock(self)
-
+# %% ../nbs/06_search.ipynb #0f2426bd
 class _WriteLock:
-    def __init__(self, s): self.s = s
+    "Hold an index directory's write lock; on success save what changed."
+    def __init__(self, s:ImageSearch): self.s = s
     def __enter__(self):
         s = self.s
-        s._locked += 1
-        if s._locked > 1: return s # re-entered by the same object
-        self.f = open(s.path/'lock', 'a+')
-        try: fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.f.seek(0); pid = self.f.read().strip() or '?'; self.f.close(); s._locked -= 1
-            raise IndexLockedError(f"{s.path} is locked: another process (pid {pid}) is writing to it; try again when it has finished") from None
-        self.f.seek(0); self.f.truncate(); self.f.write(str(os.getpid())); self.f.flush()
-        s._load_vectors() # catch up with what other processes committed
+        if s._locked: s._locked += 1; return s # re-entered by the same object
+        s._lock.acquire()
+        try:
+            self.made = s._create()
+            self.fd = lock_directory(s.path)
+        except BaseException: s._lock.release(); raise
+        s._locked = 1
+        if s.vectors is None or s.catalog.get_meta('store_saved') != s._store_saved: s._open_vectors() # saved by another process since
+        if s.vectors is not None: s._dirty = reconcile(s.vectors, s.catalog) or s._dirty
+        s._delta,s._store_ids = None,None # the store now follows the catalogue exactly
         return s
     def __exit__(self, typ, *_):
         s = self.s
@@ -167,91 +268,118 @@ class _WriteLock:
         if s._locked: return
         try:
             if typ is None: s._save(force=True)
+            s._version = s.catalog.data_version()
         finally:
-            fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()
+            os.close(self.fd); s._lock.release()
+            if self.made and not len(s.catalog): s._uncreate()
 
+@patch
+def _writing(self:ImageSearch):
+    "Context manager: hold the directory's write lock; on success save what changed."
+    return _WriteLock(self)
+
+@patch
+def _uncreate(self:ImageSearch):
+    "Remove the directory this object made, when a run indexed nothing into it."
+    self.catalog.close(); self.catalog,self.vectors = Catalog(':memory:'), None
+    shutil.rmtree(self.path, ignore_errors=True)
+
+# %% ../nbs/06_search.ipynb #4cb203f7
 @patch
 def _save(self:ImageSearch, force:bool=False):
-    "Save the FAISS file if it changed (rebuilding it first if the collection outgrew it); unless `force`, at most every `save_every` s."
-    if force and self._needs_rebuild(): self._rebuild()
-    if not self._dirty or (not force and time.time()-self._saved < self.save_every): return
-    if self.store=='milvus':
-        if self.vectors is not None: self.vectors.save(self.path) # Milvus keeps the vectors: flush
-    elif self.vectors is None: (self.path/'vectors.faiss').unlink(missing_ok=True)
-    else:
-        self.vectors.save(self.path/'vectors.faiss')
-        self.catalog.set_meta(index_spec=self.vectors.spec)
-    self._dirty,self._saved,self._loaded = False,time.time(),self._stamp()
+    "Save the store if it changed (rebuilding it first if the collection outgrew it); unless `force`, at most every `save_every` s."
+    if self.vectors is None: return
+    st,meta = self.settings, self.catalog.meta()
+    trained = meta.get('trained_for', 0) if (st.kind, st.memory_budget) == (meta.get('index_kind'), meta.get('memory_budget')) else 0
+    rebuild = force and self.vectors.needs_rebuild(st.kind, st.memory_budget, trained)
+    if rebuild: self.vectors = self.vectors.rebuild(self.catalog.vectors(), st.kind, st.memory_budget)
+    if not (self._dirty or rebuild) or (not force and time.time()-self._saved < self.save_every): return
+    rec = self.vectors.save(self.path/FAISS_FILE)
+    self.catalog.set_meta(**rec, store_saved=time.time(), **(dict(trained_for=len(self.vectors), **st.record()) if rebuild else {}))
+    self._dirty,self._saved,self._store_saved = False,time.time(),self.catalog.get_meta('store_saved')
 
+# %% ../nbs/06_search.ipynb #c5f24c72
 @patch
-def _commit(self:ImageSearch, records:list[dict]=(), vectors=None, remove=(), skips:list[dict]=()):
-    "Write one batch: remove ids, add records with their vectors, record skips; all or nothing."
+def _commit(self:ImageSearch, records:list[dict]=(), vectors=None, remove=(), skips:list[dict]=())->list[int]:
+    "Write one batch: remove ids, add records with their vectors, record skips; all or nothing. Return the new ids."
     remove = np.asarray(remove, dtype=np.int64)
     with self.catalog.transaction():
         if len(remove): self.catalog.remove(remove)
         for o in skips: self.catalog.skip(**o)
         ids = self.catalog.add(records, vectors) if len(records) else []
-        if len(ids) and self.catalog.get_meta('model') is None:
-            self.catalog.set_meta(model=self.model, dim=int(np.shape(vectors)[1]), index_kind=self.kind, memory_budget=self.memory_budget,
-                                  store=self.store, **(dict(milvus_uri=self.milvus_uri, collection=self.collection) if self.store=='milvus' else {}))
-    if len(remove) and self.vectors is not None: self.vectors.remove(remove)
-    if len(ids):
-        if self.vectors is None and self.store=='faiss': self.vectors = VectorIndex.build(vectors, ids, kind='flat')
-        else:
-            if self.vectors is None: self.vectors = self._milvus(int(np.shape(vectors)[1]))
-            self.vectors.add(vectors, ids, fields=[{**r, 'id': i} for r,i in zip(records, ids)])
+        if len(ids) and self.catalog.get_meta('dim') is None: self.catalog.set_meta(dim=int(np.shape(vectors)[1]))
+    if self.vectors is None and len(ids): # the first vectors: the store follows the catalogue
+        self.vectors = open_store(self.path, self.catalog, self.settings)
+        reconcile(self.vectors, self.catalog)
+    elif self.vectors is not None:
+        if len(remove): self.vectors.remove(remove)
+        if len(ids): self.vectors.add(vectors, ids, fields=[{**r, 'id': i} for r,i in zip(records, ids)])
     self._dirty = self._dirty or bool(len(remove) or len(ids))
     self._save()
     return ids
 
-# %% ../nbs/06_search.ipynb #eb6ed0bb
-@patch
-def _target_spec(self:ImageSearch)->str:
-    return index_spec(self.kind, len(self.vectors), self.vectors.dim, self.memory_budget)
+# %% ../nbs/06_search.ipynb #36c76f04
+@dataclass
+class FileChange:
+    "A file (or dataset row) an indexing run must read: what the scan saw of it and what the catalogue knew."
+    uri:str # where it is: a path, or a dataset row's uri
+    size:int|None=None # bytes, from the scan's stat (None for a dataset row)
+    mtime:float|None=None # modification time, from the scan's stat
+    known:dict|None=None # the catalogue's row summary (`Catalog.files`), if it knew the uri
+    meta:dict=field(default_factory=dict) # metadata given with it: caption, labels, extra
+    @property
+    def indexed(self)->bool: return bool(self.known) and self.known['status']=='indexed'
 
-@patch
-def _needs_rebuild(self:ImageSearch)->bool:
-    if self.vectors is None or self.store!='faiss': return False # Milvus builds its own index
-    n,trained = len(self.vectors), self.catalog.get_meta('trained_for', 0)
-    changed = (self.kind, self.memory_budget) != (self.catalog.get_meta('index_kind'), self.catalog.get_meta('memory_budget'))
-    return self._target_spec() != self.vectors.spec and (changed or n >= 2*trained or 2*n <= trained)
-
-@patch
-def _rebuild(self:ImageSearch):
-    "Build the FAISS index afresh from the catalogue's vectors."
-    if self.store!='faiss': return
-    chunks = list(self.catalog.vectors())
-    if not chunks: self.vectors = None; return
-    ids,x = np.concatenate([i for i,_ in chunks]), np.concatenate([v for _,v in chunks])
-    self.vectors = VectorIndex.build(x, ids, kind=self.kind, memory_budget=self.memory_budget)
-    self.catalog.set_meta(trained_for=len(ids), index_kind=self.kind, memory_budget=self.memory_budget)
-    self._dirty = True
-
-# %% ../nbs/06_search.ipynb #e2df6ee1
-def _sha256(p:Path)->str:
-    h = hashlib.sha256()
-    with open(p, 'rb') as f:
-        while b := f.read(1<<20): h.update(b)
-    return h.hexdigest()
-
-def _record(p:str|Path, draft:int|None=None)->tuple[dict, Image.Image]:
-    "Read and decode one file: its catalogue record and its image (raises `ImageLoadError`); `draft`: see `load_image`."
-    p = Path(p)
-    try: data,st = p.read_bytes(), p.stat()
-    except OSError as e: raise ImageLoadError(p, f"cannot read file ({e.strerror or e})") from e
-    if not data: raise ImageLoadError(p, 'empty file (0 bytes)')
-    rec,im = _decode(data, str(p), draft)
-    return {**rec, 'size': st.st_size, 'mtime': st.st_mtime}, im
-
-def _decode(data:bytes, uri:str, draft:int|None=None)->tuple[dict, Image.Image]:
-    "Decode image bytes from `uri`: its record (uri, sha256, size, original width and height) and the image."
-    try: im = load_image(data, draft=draft)
-    except ImageLoadError as e: raise ImageLoadError(uri, e.reason) from e # name the source, not "<n bytes>"
-    w,h = im.info['original_size'] # before a draft decode shrank it
-    return dict(uri=uri, sha256=hashlib.sha256(data).hexdigest(), size=len(data), width=w, height=h), im
+# %% ../nbs/06_search.ipynb #7523c594
+_RETRY = ('cannot read file', 'file not found', 'cannot open') # reasons an older version recorded for causes that may pass
 
 def _same_file(o:dict, st)->bool: return o['size']==st.st_size and o['mtime']==st.st_mtime
 
+@patch
+def _scan(self:ImageSearch, entries:list[tuple[Path, dict]], known:dict, rep:dict)->tuple[dict, list]:
+    "The files of `entries` to read (uri -> `FileChange`), and (id, fields) of unchanged files whose metadata to set."
+    todo,touch = {},[]
+    for p,meta in entries:
+        uri = str(p); o = known.get(uri)
+        try: st = p.stat()
+        except OSError as e: rep['skipped'].append(dict(path=uri, reason=f"cannot read file ({e.strerror or e})")); continue
+        if o and _same_file(o, st) and not (o['status']=='skipped' and o['reason'].startswith(_RETRY)):
+            if o['status']=='skipped': rep['skipped'].append(dict(path=uri, reason=o['reason']))
+            else:
+                rep['unchanged'] += 1
+                if meta: touch.append((o['id'], meta))
+            continue
+        todo[uri] = FileChange(uri, st.st_size, st.st_mtime, o, meta)
+    return todo, touch
+
+# %% ../nbs/06_search.ipynb #1091cdc8
+def _sha256(uri:str)->str|None:
+    "SHA-256 of a regular file's bytes, or None if it cannot be read."
+    h = hashlib.sha256()
+    try:
+        with open_regular(uri) as f:
+            while b := f.read(1<<20): h.update(b)
+    except (ImageLoadError, OSError): return None
+    return h.hexdigest()
+
+@patch
+def _match(self:ImageSearch, todo:dict, gone:dict, rep:dict)->tuple[list, list]:
+    "Take touched and renamed files out of `todo`: (id, fields) to update for each, as (touched, renamed)."
+    by_size,touch,renames = defaultdict(list),[],[]
+    for u,o in gone.items():
+        if o['status']=='indexed': by_size[o['size']].append(u)
+    for uri,c in list(todo.items()):
+        fields = dict(size=c.size, mtime=c.mtime, **c.meta)
+        if c.indexed and c.known['size']==c.size and _sha256(uri)==c.known['sha256']: # touched, not changed
+            touch.append((c.known['id'], fields)); rep['unchanged'] += 1; del todo[uri]
+        elif c.known is None and by_size.get(c.size):
+            h = _sha256(uri)
+            if (u := next((u for u in by_size[c.size] if gone[u]['sha256']==h), None)):
+                by_size[c.size].remove(u)
+                renames.append((gone.pop(u)['id'], dict(uri=uri, **fields))); del todo[uri]
+    return touch, renames
+
+# %% ../nbs/06_search.ipynb #8128e279
 @patch
 def _index(self:ImageSearch, entries:list[tuple[Path, dict]], # (file, metadata) to index
            folder:str|None=None, # the folder `entries` come from, if one: only its catalogue rows are read
@@ -260,44 +388,115 @@ def _index(self:ImageSearch, entries:list[tuple[Path, dict]], # (file, metadata)
     "Bring the catalogue in line with `entries`: embed what is new or changed, rename, remove; report counts."
     rep = dict(added=0, updated=0, renamed=0, removed=0, unchanged=0, skipped=[])
     known = self.catalog.files(folder)
-    todo,touch,seen = {},[],set()
-    for p,meta in entries:
-        uri = str(p); seen.add(uri); o = known.get(uri)
-        try: st = p.stat()
-        except OSError as e: rep['skipped'].append(dict(path=uri, reason=f"cannot read file ({e.strerror or e})")); continue
-        if o and _same_file(o, st):
-            if o['status']=='skipped': rep['skipped'].append(dict(path=uri, reason=o['reason']))
-            else:
-                rep['unchanged'] += 1
-                if meta: touch.append((o['id'], meta))
-            continue
-        todo[uri] = (p, st, o, meta)
+    todo,touch = self._scan(entries, known, rep)
+    seen = {str(p) for p,_ in entries}
     gone = {u:o for u,o in known.items() if u not in seen} if prune and folder else {}
-    by_size = defaultdict(list)
-    for u,o in gone.items():
-        if o['status']=='indexed': by_size[o['size']].append(u)
-    renames = []
-    for uri,(p,st,o,meta) in list(todo.items()):
-        if o and o['status']=='indexed' and o['size']==st.st_size and _sha256(p)==o['sha256']: # touched, not changed
-            touch.append((o['id'], dict(size=st.st_size, mtime=st.st_mtime, **meta))); rep['unchanged'] += 1; del todo[uri]
-        elif o is None and by_size.get(st.st_size):
-            h = _sha256(p)
-            if (u := next((u for u in by_size[st.st_size] if gone[u]['sha256']==h), None)):
-                by_size[st.st_size].remove(u)
-                renames.append((gone.pop(u)['id'], dict(uri=uri, size=st.st_size, mtime=st.st_mtime, **meta))); del todo[uri]
-    with self.catalog.transaction(): # the cheap changes first: no embedding needed
-        for i,fields in touch + renames: self.catalog.update(i, **fields)
-        self._commit(remove=[o['id'] for o in gone.values()])
-    self._refresh_fields([i for i,_ in touch + renames])
+    touched,renames = self._match(todo, gone, rep)
+    with self.catalog.transaction():
+        for i,fields in touch + touched + renames: self.catalog.update(i, **fields)
+        self._commit(remove=[o['id'] for o in gone.values()]) # rows and skip records of files that are gone
+    self._refresh_fields([i for i,_ in touch + touched + renames])
     rep['renamed'],rep['removed'] = len(renames), sum(o['status']=='indexed' for o in gone.values())
     self._embed(todo, rep)
     return rep
 
 @patch
 def _refresh_fields(self:ImageSearch, ids):
-    "Give a store that keeps metadata (Milvus) the catalogue's current fields of `ids`."
-    if self.store=='faiss' or not len(ids) or self.vectors is None: return
-    for i,x in self.catalog.vectors(ids): self.vectors.add(x, i, fields=self.catalog.get(i))
+    "Give the store the catalogue's current fields of `ids` (a store that keeps metadata filters on them)."
+    if not len(ids) or self.vectors is None: return
+    self.vectors.update(ids, self.catalog.get(ids))
+
+# %% ../nbs/06_search.ipynb #e35ff7f5
+class _Reader:
+    "Read items for `embed_files` with `load`, remembering the ones whose failure may pass (`ImageLoadError.transient`)."
+    def __init__(self, load): self.load,self.transient = load,set()
+    def __call__(self, item):
+        try: return self.load(item)
+        except ImageLoadError as e:
+            if e.transient: self.transient.add(item)
+            raise
+
+@patch
+def _embed(self:ImageSearch, todo:dict, # uri -> `FileChange`
+           rep:dict, # the run's report, updated
+           load=None, # uri -> (record, image); default: `read_record` of the file
+          ):
+    "Embed the items of `todo`, batch by batch, committing each batch."
+    if not todo: return # nothing to embed: don't even load the model
+    embed_files = self.embed_files or self.embedder.embed_files
+    reader = _Reader(load or partial(read_record, draft=None if self.embed_files else self.embedder.draft_size))
+    show = self.progress if self.progress is not None else len(todo) > self.batch_size
+    bar = tqdm(total=len(todo), desc='indexing', unit='img', disable=not show)
+    for batch in embed_files(list(todo), load=reader):
+        self._commit_batch(batch, todo, rep, reader.transient)
+        bar.update(len(batch))
+    bar.close()
+
+# %% ../nbs/06_search.ipynb #02144df8
+@patch
+def _commit_batch(self:ImageSearch, batch:list, # (uri, record, vector, reason) from `embed_files`
+                  todo:dict, rep:dict, transient:set):
+    "Commit one embedded batch: its new rows and vectors, the rows they replace, and the skips worth recording."
+    olds = {o['id']: o for o in self.catalog.get([todo[u].known['id'] for u,_,_,r in batch if r is None and todo[u].indexed]) if o}
+    recs,vecs,replace,skips = [],[],[],[]
+    for uri,info,vec,reason in batch:
+        c = todo[uri]
+        if reason is not None:
+            rep['skipped'].append(dict(path=uri, reason=reason))
+            if uri not in transient and not c.indexed: skips.append(dict(uri=uri, reason=reason, size=c.size, mtime=c.mtime))
+            continue
+        meta = c.meta
+        if c.indexed:
+            old = olds.get(c.known['id'], {})
+            meta = {**{k:old[k] for k in ('caption', 'labels', 'extra') if old.get(k) is not None}, **meta}
+            replace.append(c.known['id']); rep['updated'] += 1
+        else: rep['added'] += 1
+        recs.append({**info, 'uri': uri, **meta}); vecs.append(vec)
+    self._commit(recs, np.stack(vecs) if vecs else None, remove=replace, skips=skips)
+
+# %% ../nbs/06_search.ipynb #00072e61
+@patch
+def _remember(self:ImageSearch, source):
+    "Record a folder indexed, so that `sync()` can find it again."
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+        folders = self.catalog.get_meta('folders', [])
+        if (f := str(Path(source).absolute())) not in folders: self.catalog.set_meta(folders=folders + [f])
+
+# %% ../nbs/06_search.ipynb #dd72b48b
+@patch
+def add(self:ImageSearch,
+        source, # folder, image file, or list of files or {'path', 'caption', 'labels', 'extra'} dicts
+       )->dict: # counts: added, updated, renamed, removed, unchanged; skipped: [{'path', 'reason'}]
+    "Index the images of `source` that are new or changed (nothing is removed)."
+    entries = image_files(source) # before the lock: a missing source makes no directory
+    with self._writing():
+        self._remember(source)
+        folder = str(Path(source).absolute()) if isinstance(source, (str, os.PathLike)) and Path(source).is_dir() else None
+        return self._index(entries, folder)
+
+# %% ../nbs/06_search.ipynb #b30fb137
+@patch
+def sync(self:ImageSearch,
+         folder:str|Path|None=None, # folder to sync; default: every folder indexed so far
+        )->dict: # counts: added, updated, renamed, removed, unchanged; skipped: [{'path', 'reason'}]
+    "Make the index match `folder`: embed new and changed files, follow renames, drop deleted files."
+    if folder is None:
+        reps = [self.sync(f) for f in self.catalog.get_meta('folders', [])]
+        return {k:([o for r in reps for o in r[k]] if k=='skipped' else sum(r[k] for r in reps))
+                for k in ('added', 'updated', 'renamed', 'removed', 'unchanged', 'skipped')}
+    entries = image_files(folder)
+    with self._writing():
+        self._remember(folder)
+        return self._index(entries, str(Path(folder).absolute()), prune=True)
+
+# %% ../nbs/06_search.ipynb #785894ea
+@patch
+def remove(self:ImageSearch, ids)->int:
+    "Remove images by catalogue id; return how many were removed."
+    with self._writing():
+        ids = [i for i,o in zip(ids, self.catalog.get(ids)) if o is not None]
+        self._commit(remove=ids)
+        return len(ids)
 
 @patch
 def update_metadata(self:ImageSearch, id:int, **fields): # caption, labels, extra...
@@ -307,70 +506,7 @@ def update_metadata(self:ImageSearch, id:int, **fields): # caption, labels, extr
         with self.catalog.transaction(): self.catalog.update(id, **fields)
         self._refresh_fields([id])
 
-@patch
-def _embed(self:ImageSearch, todo:dict, rep:dict, load=None):
-    "Embed the items of `todo` (uri -> (path, stat or None, catalogue row, metadata)), loaded by `load(uri)` (default: files), batch by batch, committing each batch."
-    if not todo: return # nothing to embed: don't even load the model
-    embed_files = self.embed_files or self.embedder.embed_files
-    load = load or partial(_record, draft=None if self.embed_files else self.embedder.draft_size) # JPEGs decoded straight to about the model's input size
-    show = self.progress if self.progress is not None else len(todo) > self.batch_size
-    bar = tqdm(total=len(todo), desc='indexing', unit='img', disable=not show)
-    for batch in embed_files(list(todo), load=load):
-        recs,vecs,replace,skips = [],[],[],[]
-        for uri,info,vec,reason in batch:
-            p,st,o,meta = todo[uri]
-            if reason is not None:
-                rep['skipped'].append(dict(path=uri, reason=reason))
-                if not (o and o['status']=='indexed'): skips.append(dict(uri=uri, reason=reason, **(dict(size=st.st_size, mtime=st.st_mtime) if st else {})))
-                continue
-            if o and o['status']=='indexed': # new content at a known path: a new row (and id) that keeps the metadata
-                old = self.catalog.get([o['id']])[0]
-                meta = {**{k:old[k] for k in ('caption', 'labels', 'extra') if old[k] is not None}, **meta}
-                replace.append(o['id']); rep['updated'] += 1
-            else: rep['added'] += 1
-            recs.append({**info, **meta}); vecs.append(vec)
-        self._commit(recs, np.stack(vecs) if vecs else None, remove=replace, skips=skips)
-        bar.update(len(batch))
-    bar.close()
-
-@patch
-def _remember(self:ImageSearch, source):
-    "Record a folder indexed, so that `sync()` can find it again."
-    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
-        folders = self.catalog.get_meta('folders', [])
-        if (f := str(Path(source).absolute())) not in folders: self.catalog.set_meta(folders=folders + [f])
-
-@patch
-def add(self:ImageSearch,
-        source, # folder, image file, or list of files or {'path', 'caption', 'labels', 'extra'} dicts
-       )->dict: # counts: added, updated, renamed, removed, unchanged; skipped: [{'path', 'reason'}]
-    "Index the images of `source` that are new or changed (nothing is removed)."
-    with self._writing():
-        self._remember(source)
-        folder = str(Path(source).absolute()) if isinstance(source, (str, os.PathLike)) and Path(source).is_dir() else None
-        return self._index(image_files(source), folder)
-
-@patch
-def sync(self:ImageSearch,
-         folder:str|Path|None=None, # folder to sync; default: every folder indexed so far
-        )->dict: # counts: added, updated, renamed, removed, unchanged; skipped: [{'path', 'reason'}]
-    "Make the index match `folder`: embed new and changed files, follow renames, drop deleted files."
-    with self._writing():
-        if folder is None:
-            reps = [self.sync(f) for f in self.catalog.get_meta('folders', [])]
-            return {k:([o for r in reps for o in r[k]] if k=='skipped' else sum(r[k] for r in reps))
-                    for k in ('added', 'updated', 'renamed', 'removed', 'unchanged', 'skipped')}
-        self._remember(folder)
-        return self._index(image_files(folder), str(Path(folder).absolute()), prune=True)
-
-@patch
-def remove(self:ImageSearch, ids)->int:
-    "Remove images by catalogue id; return how many were removed."
-    with self._writing():
-        ids = [i for i,o in zip(ids, self.catalog.get(ids)) if o is not None]
-        self._commit(remove=ids)
-        return len(ids)
-
+# %% ../nbs/06_search.ipynb #18e6046a
 @patch
 def add_vectors(self:ImageSearch,
                 records:list[dict], # catalogue records, each with a unique 'uri'
@@ -383,6 +519,7 @@ def add_vectors(self:ImageSearch,
     with self._writing():
         return [i for b in range(0, len(x), batch) for i in self._commit(records[b:b+batch], x[b:b+batch])]
 
+# %% ../nbs/06_search.ipynb #8ad3e4ff
 @patch(cls_method=True)
 def build(cls:ImageSearch, source, # folder, image file or list of files
           path:str|Path, # index directory to create
@@ -396,13 +533,31 @@ def build(cls:ImageSearch, source, # folder, image file or list of files
 
 # %% ../nbs/06_search.ipynb #dbb279af
 @patch
+def _text_tower(self:ImageSearch):
+    "The exported text tower of this model (`TextTower`), or None: then texts go through the model."
+    if '_tower' not in self.__dict__:
+        try: from clip_search.texttower import TextTower
+        except ImportError: TextTower = None
+        # a separate text encoder (text_model): the model's own tower does not apply
+        self._tower = None if TextTower is None or self.embedder_kwargs.get('text_model') else TextTower.open(self.model)
+    return self._tower
+
+@patch
+def _embed_text(self:ImageSearch, text:str)->np.ndarray:
+    "The unit vector of a text query."
+    if not text.strip(): raise ValueError("empty text query: give some words, an image or a vector")
+    if not self.model_loaded and (tower := self._text_tower()) is not None: return tower.embed_texts([text])[0]
+    return self.embedder.embed_texts([text], progress=False)[0]
+
+# %% ../nbs/06_search.ipynb #eaaadac8
+@patch
 def query_vector(self:ImageSearch, query)->np.ndarray:
     "The (d,) unit vector for a text, image or vector query, or a list of (query, weight) pairs."
     if isinstance(query, list):
         if not query: raise ValueError("empty query")
         return normalize(sum(w*self.query_vector(q) for q,w in query).reshape(1, -1))[0]
     if isinstance(query, np.ndarray): return normalize(query.reshape(1, -1))[0]
-    if isinstance(query, str): return self.embedder.embed_texts([query], progress=False)[0]
+    if isinstance(query, str): return self._embed_text(query)
     return self.embedder.embed_images([query], progress=False)[0]
 
 # %% ../nbs/06_search.ipynb #1be8d753
@@ -430,8 +585,10 @@ def parse_query(words:str|list[str], # e.g. ['2:golden retriever', '+', './pool.
 # %% ../nbs/06_search.ipynb #ced76b69
 @patch
 def _hits(self:ImageSearch, scores, ids, threshold, exclude=None)->list[Hit]:
-    "Turn index results into hits: drop empty slots, `exclude`, and scores under `threshold`."
-    keep = [(float(s), int(i)) for s,i in zip(scores, ids) if i >= 0 and i != exclude and (threshold is None or s >= threshold)]
+    "Turn index results into hits: drop empty slots, repeats, `exclude`, rows no longer committed, and scores under `threshold`."
+    keep,seen = [],set()
+    for s,i in zip(scores, ids):
+        if i >= 0 and i != exclude and i not in seen and (threshold is None or s >= threshold): keep.append((float(s), int(i))); seen.add(int(i))
     items = self.catalog.get([i for _,i in keep])
     drop = {'id', 'uri', 'status', 'reason'}
     return [Hit(i, s, it['uri'], {k:v for k,v in it.items() if k not in drop and v is not None})
@@ -445,27 +602,39 @@ def _absolute(self:ImageSearch, where:dict|None)->dict|None:
     return {**where, 'folder': [str(Path(o).expanduser().absolute()) for o in (f if isinstance(f, (list, tuple)) else [f])]}
 
 @patch
-def _allowed(self:ImageSearch, where:dict|None):
-    "Ids allowed by `where`, or None for no filter."
-    return self.catalog.where(self._absolute(where)) if where else None
-
-@patch
-def _nearest(self:ImageSearch, q, k, threshold, where, offset, exclude=None)->list[Hit]:
-    if self.vectors is None or k < 1: return []
-    exact = self._stored if self.vectors.compressed else None # compressed codes: re-rank with the catalogue's vectors
-    kk = k+offset+(exclude is not None)
-    if self.store=='milvus': scores,ids = self.vectors.search(q, kk, where=self._absolute(where), exact=exact) # Milvus filters its own metadata
-    else:
-        allowed = self._allowed(where)
-        if allowed is not None and not len(allowed): return []
-        scores,ids = self.vectors.search(q, kk, ids=allowed, exact=exact)
-    if not ids.shape[1]: return []
-    return self._hits(scores[0], ids[0], threshold, exclude)[offset:offset+k]
-
-@patch
 def _stored(self:ImageSearch, ids)->np.ndarray:
     "The catalogue's vectors of `ids`, in order."
     return np.concatenate([v for _,v in self.catalog.vectors(ids)])
+
+@patch
+def _caption(self:ImageSearch)->str|None:
+    "What a grid of this index's results must say: that the model's weights are random, if they are."
+    return f"model {self.model}: random weights, the ranking shows the mechanics only" if random_weights(self.model) else None
+
+# %% ../nbs/06_search.ipynb #b5fa29ec
+@patch
+def _nearest(self:ImageSearch, q:np.ndarray, k:int, threshold=None, where=None, offset:int=0, exclude=None)->Hits:
+    "The hits nearest to the vector `q`, read from one committed state."
+    where = self._absolute(where)
+    with self._lock, self.catalog.snapshot():
+        self.refresh()
+        if self.vectors is None: return Hits(caption=self._caption())
+        exact = self._stored if self.vectors.compressed else None # compressed codes: re-rank with the catalogue's vectors
+        kk = k + offset + (exclude is not None)
+        for _ in range(4): # hits whose rows are gone were dropped: ask for more, a few times
+            scores,ids = search_with(self.vectors, self._delta, q[None], kk, where=where, exact=exact)
+            hits = self._hits(scores[0], ids[0], threshold, exclude)
+            if len(hits) >= k+offset or ids.shape[1] < kk or (ids[0] < 0).any() or (threshold is not None and scores[0, -1] < threshold): break
+            kk *= 2
+    return Hits(hits[offset:offset+k], caption=self._caption())
+
+# %% ../nbs/06_search.ipynb #eaae9163
+@patch
+def _cut(self:ImageSearch, hits:Hits, cutoff:str|None)->Hits:
+    "`hits` up to the relevance cutoff: all of them for None; for 'auto', as many as `relevance_cutoff` keeps."
+    if cutoff is None or not hits: return hits
+    if cutoff != 'auto': raise ValueError(f"cutoff must be None or 'auto', not {cutoff!r}")
+    return hits[:max(1, relevance_cutoff(np.array([h.score for h in hits], np.float32)))]
 
 @patch
 def search(self:ImageSearch,
@@ -474,10 +643,13 @@ def search(self:ImageSearch,
            threshold:float|None=None, # only hits with at least this cosine similarity
            where:dict|None=None, # metadata filters, e.g. {'label': 'cat'} or {'folder': 'photos/2024'}
            offset:int=0, # skip this many hits first (pagination)
-          )->list[Hit]: # best first
+           cutoff:str|None=None, # 'auto': keep only the hits before the drop-off in this query's scores
+          )->Hits: # best first
     "The `k` indexed images closest to `query`."
-    return self._nearest(self.query_vector(query), k, threshold, where, offset)
+    if k < 1: raise ValueError(f"k must be at least 1, not {k}")
+    return self._cut(self._nearest(self.query_vector(query), k, threshold, where, offset), cutoff)
 
+# %% ../nbs/06_search.ipynb #0b1f2cb4
 @patch
 def similar(self:ImageSearch,
             id:int, # catalogue id of an indexed image
@@ -485,13 +657,16 @@ def similar(self:ImageSearch,
             threshold:float|None=None, # only hits with at least this cosine similarity
             where:dict|None=None, # metadata filters, as for `search`
             offset:int=0, # skip this many hits first
-           )->list[Hit]: # best first, without the image itself
-    "More like this: the `k` images closest to indexed image `id`."
-    if self.catalog.get([id])[0] is None or self.vectors is None: raise KeyError(f"no indexed image with id {id}")
-    return self._nearest(self.vectors.get([id])[0], k, threshold, where, offset, exclude=id)
+            cutoff:str|None=None, # 'auto': as for `search`
+           )->Hits: # best first, without the image itself
+    "More like this: the `k` images closest to indexed image `id` (no model needed)."
+    if k < 1: raise ValueError(f"k must be at least 1, not {k}")
+    try: v = next(self.catalog.vectors([id]))[1][0]
+    except (KeyError, ValueError, TypeError, OverflowError): raise KeyError(f"no indexed image with id {id}") from None
+    return self._cut(self._nearest(v, k, threshold, where, offset, exclude=int(id)), cutoff)
 
 # %% ../nbs/06_search.ipynb #380d3ed8
-def _groups(pairs, n_hint:int=0)->list[list[int]]:
+def _groups(pairs)->list[list[int]]:
     "Connected components (of two or more) of the graph with edges `pairs`, each sorted, largest first."
     parent = {}
     def find(i):
@@ -502,37 +677,45 @@ def _groups(pairs, n_hint:int=0)->list[list[int]]:
     for i in list(parent): comps[find(i)].append(i)
     return sorted((sorted(c) for c in comps.values() if len(c) > 1), key=lambda c: (-len(c), c[0]))
 
+# %% ../nbs/06_search.ipynb #7aa72cf7
+@patch
+def _pairs(self:ImageSearch, threshold:float, k:int)->list[tuple[int, int]]:
+    "Pairs of ids at or above `threshold`: each image's `k` nearest first, more only for images whose neighbours all are."
+    pairs,n = [],len(self)
+    for ids,x in self.catalog.vectors(batch=4096):
+        kk = k
+        while len(ids):
+            scores,found = search_with(self.vectors, self._delta, x, kk+1)
+            pairs += [(int(a), int(b)) for a,row,srow in zip(ids, found, scores) for b,sc in zip(row, srow) if b >= 0 and b != a and sc >= threshold]
+            full = (scores[:, -1] >= threshold) & (kk+1 < n) # every neighbour a copy: there may be more
+            ids,x,kk = ids[full], x[full], kk*4
+    return pairs
+
 @patch
 def duplicates(self:ImageSearch,
                threshold:float=0.95, # cosine similarity at or above which two images count as copies
                k:int=8, # neighbours looked at first for each image
-              )->list[list[Hit]]: # groups, largest first; in each, hits by id with their similarity to the group's first image
-    "Groups of near-duplicate images."
-    if self.vectors is None: return []
-    pairs = []
-    for ids,x in self.catalog.vectors(batch=4096):
-        kk = k
-        while len(ids):
-            scores,found = self.vectors.search(x, kk+1)
-            pairs += [(int(a), int(b)) for a,row,srow in zip(ids, found, scores) for b,sc in zip(row, srow) if b >= 0 and b != a and sc >= threshold]
-            full = (scores[:, -1] >= threshold) & (kk+1 < len(self.vectors)) # every neighbour a copy: there may be more
-            ids,x,kk = ids[full], x[full], kk*4
-    out = []
-    for g in _groups(pairs):
-        v = next(self.catalog.vectors(g))[1]
-        out.append(self._hits(v @ v[0], g, None))
-    return out
+              )->HitGroups: # groups, largest first; in each, hits by id with their similarity to the group's first image
+    "Groups of near-duplicate images (no model needed)."
+    with self._lock, self.catalog.snapshot():
+        self.refresh()
+        if self.vectors is None: return HitGroups(caption=self._caption())
+        out = []
+        for g in _groups(self._pairs(threshold, k)):
+            v = next(self.catalog.vectors(g))[1]
+            out.append(Hits(self._hits(v @ v[0], g, None), caption=self._caption()))
+    return HitGroups(out, caption=self._caption())
 
 # %% ../nbs/06_search.ipynb #266900bf
 @patch
 def info(self:ImageSearch)->dict:
     "Count, model, index type, memory and disk use of the directory."
-    disk = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
-    f = self.path/'vectors.faiss'
+    disk = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file()) if self.path.is_dir() else 0
+    f,v = self.path/FAISS_FILE, self.vectors
     return dict(path=str(self.path.absolute()), images=len(self), skipped=len(self.catalog.skipped()), model=self.model, store=self.store,
-                dim=self.catalog.get_meta('dim'), index=self.vectors.spec if self.vectors is not None else None,
-                index_kind=self.kind, memory_budget=self.memory_budget, search_knob=self.vectors.knob() if self.vectors is not None else {},
-                index_memory=f.stat().st_size if f.exists() else 0, disk=disk, folders=self.catalog.get_meta('folders', []))
+                dim=self.catalog.get_meta('dim'), index=v.spec if v is not None else None, index_kind=self.kind, memory_budget=self.memory_budget,
+                search_knob=v.knob() if v is not None else {}, index_memory=f.stat().st_size if f.is_file() else 0, disk=disk,
+                folders=self.catalog.get_meta('folders', []))
 
 # %% ../nbs/06_search.ipynb #4ec182d8
 def dataset_metadata(ds, # a `datasets.Dataset`
@@ -555,17 +738,19 @@ def dataset_metadata(ds, # a `datasets.Dataset`
         out.append(m)
     return out
 
+# %% ../nbs/06_search.ipynb #98354e3b
 class _DatasetRows:
-    "Load dataset rows by uri (`.../ROW`) as `(record, image)`, as `_record` loads files."
+    "Load dataset rows by uri (`.../ROW`) as `(record, image)`, as `read_record` loads files."
     def __init__(self, ds, column:str, draft:int|None=None):
         from datasets import Image as ImageFeature
         self.ds,self.column,self.draft = ds.cast_column(column, ImageFeature(decode=False)), column, draft
     def __call__(self, uri:str)->tuple[dict, Image.Image]:
         v = self.ds[int(uri.rsplit('/', 1)[1])][self.column] or {}
-        data = v.get('bytes') or (Path(v['path']).read_bytes() if v.get('path') else b'')
-        if not data: raise ImageLoadError(uri, 'no image in this row')
-        return _decode(data, uri, self.draft)
+        if not v.get('bytes') and v.get('path'): return read_record(v['path'], self.draft)
+        if not v.get('bytes'): raise ImageLoadError(uri, 'no image in this row')
+        return decode_record(v['bytes'], uri, self.draft)
 
+# %% ../nbs/06_search.ipynb #14d323cb
 @patch
 def add_dataset(self:ImageSearch,
                 ds, # a `datasets.Dataset` (see `load_hf_dataset`)
@@ -576,15 +761,15 @@ def add_dataset(self:ImageSearch,
                )->dict: # counts, as for `add`
     "Index the rows of a Hugging Face dataset that are not indexed yet, keeping labels and captions."
     col = image_column or find_image_column(ds)
-    if col not in ds.column_names: raise ValueError(f"dataset has no column {col!r} (columns: {', '.join(ds.column_names)})")
-    if text_column and text_column not in ds.column_names: raise ValueError(f"dataset has no column {text_column!r} (columns: {', '.join(ds.column_names)})")
+    for c in (col, text_column):
+        if c and c not in ds.column_names: raise ValueError(f"dataset has no column {c!r} (columns: {', '.join(ds.column_names)})")
     prefix = f"hf://{name}/{split}"
     with self._writing():
         known,todo = self.catalog.files(prefix), {}
         rep = dict(added=0, updated=0, renamed=0, removed=0, unchanged=0, skipped=[])
         for i,meta in enumerate(dataset_metadata(ds, col, text_column)):
             uri = f"{prefix}/{i}"
-            if (o := known.get(uri)) is None: todo[uri] = (i, None, None, meta)
+            if (o := known.get(uri)) is None: todo[uri] = FileChange(uri, meta=meta)
             elif o['status']=='indexed': rep['unchanged'] += 1
             else: rep['skipped'].append(dict(path=uri, reason=o['reason']))
         self._embed(todo, rep, load=_DatasetRows(ds, col, self.embedder.draft_size) if todo else None)
