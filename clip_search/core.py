@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['ASSETS', 'CLIP_SHAPES', 'cache_dir', 'cached_build', 'normalize', 'backend_dir', 'weights_signature',
-           'text_tower_dir', 'read_json', 'write_json', 'clip_vocab', 'clip_tokenizer', 'build_clip_checkpoint',
-           'random_clip']
+__all__ = ['ASSETS', 'TEXT_TOWER_VERSION', 'CLIP_SHAPES', 'cache_dir', 'cached_build', 'normalize', 'backend_dir',
+           'weights_signature', 'text_tower_dir', 'read_json', 'write_json', 'clip_vocab', 'clip_tokenizer',
+           'build_clip_checkpoint', 'random_clip']
 
 # %% ../nbs/00_core.ipynb #39b48127
 import clip_search
@@ -66,6 +66,8 @@ def weights_signature(model:str, # a resolved model: hub name or local folder
     return hashlib.sha256(repr([(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in fs]).encode()).hexdigest()[:16]
 
 # %% ../nbs/00_core.ipynb #f21ecee2
+TEXT_TOWER_VERSION = 2 # of what `ensure_text_tower` writes: bump when it changes, and every export is made again
+
 def text_tower_dir(model:str, # a resolved model: hub name or local folder
                   )->Path:
     "The folder of `model`'s exported text tower, tokenizer and `tower.json`."

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .core import text_tower_dir, weights_signature, read_json, normalize
+from .core import text_tower_dir, TEXT_TOWER_VERSION, weights_signature, read_json, normalize
 from .model import resolve_model
 
 # %% auto #0
@@ -29,6 +29,7 @@ class TextTower:
     def __init__(self, folder:str|Path, # a `text_tower_dir`
                  int8:bool|None=None, # run the int8 graph; None: as `tower.json` says (int8 when it passed its guard)
                  threads:int|None=None, # ONNX Runtime's intra-op threads; default: its own choice
+                 optimize:bool=False, # let ONNX Runtime optimise the graph when opening it: slower to open, a little faster per query (servers)
                 ):
         import onnxruntime as ort
         self.folder,self.meta = Path(folder),read_json(Path(folder)/'tower.json')
@@ -36,6 +37,9 @@ class TextTower:
         self.tokenizer = _tokenizer(self.folder, self.meta)
         so = ort.SessionOptions()
         so.log_severity_level = 3
+        L = ort.GraphOptimizationLevel
+        so.graph_optimization_level = L.ORT_ENABLE_ALL if optimize else L.ORT_DISABLE_ALL
+        so.add_session_config_entry('session.intra_op.allow_spinning', '0') # no busy-waiting threads in a short-lived process
         if threads: so.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(self.folder/graph), so, providers=['CPUExecutionProvider'])
         self.inputs,self.graph = [i.name for i in self.session.get_inputs()],graph
@@ -55,7 +59,8 @@ def open(cls:TextTower, model:str, # hub name, local folder, or 'test'
     "The exported text tower of `model`, or None when there is no export of its weights."
     path = resolve_model(model, build=False)
     d = text_tower_dir(path)
-    if read_json(d/'tower.json').get('signature') != weights_signature(path): return None
+    meta = read_json(d/'tower.json')
+    if meta.get('signature') != weights_signature(path) or meta.get('version') != TEXT_TOWER_VERSION: return None
     return cls(d, int8=int8)
 
 # %% ../nbs/03e_texttower.ipynb #4698bbe2
