@@ -28,6 +28,7 @@ class ImageLoadError(ValueError):
         self.source = source if isinstance(source, str) else os.fsdecode(source) if isinstance(source, (bytes, os.PathLike)) else str(source)
         self.reason,self.transient = reason,transient
         super().__init__(f"{display_name(self.source)}: {reason}")
+    def __reduce__(self): return type(self), (self.source, self.reason, self.transient) # survives pickling (worker processes, Ray)
 
 # %% ../nbs/00_images.ipynb #c1bc8fb3
 MAX_FILE_BYTES = 256 * 2**20 # default cap on a file's size, checked before reading: above any real photo, far below memory
