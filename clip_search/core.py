@@ -118,6 +118,9 @@ CLIP_SHAPES = {
     'vit-b-32': dict(text=dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=8),
                      vision=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12, patch_size=32),
                      projection_dim=512),
+    'vit-b-16': dict(text=dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=8),
+                     vision=dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12, patch_size=16),
+                     projection_dim=512),
 }
 
 def build_clip_checkpoint(path:str|Path, # folder to write the checkpoint to

@@ -104,14 +104,18 @@ def _get(size, key:str):
     "A field of a processor's size setting: a dict in transformers 4, a `SizeDict` in transformers 5."
     return size.get(key) if isinstance(size, dict) else getattr(size, key, None)
 
+_FAST_KINDS = ('CLIPImageProcessor', 'SiglipImageProcessor') # image processors whose arithmetic `CLIPPreprocessor` copies
+
 class CLIPPreprocessor:
-    "CLIP's image preprocessing, with the same numbers as the checkpoint's `CLIPImageProcessor`, one image at a time."
+    "CLIP's (or SigLIP's) image preprocessing, with the same numbers as the checkpoint's image processor, one image at a time."
     def __init__(self, processor): # the checkpoint's image processor
         self.processor = p = processor
         self.shortest = _get(p.size, 'shortest_edge') if p.do_resize else None
+        self.exact = (_get(p.size, 'width'), _get(p.size, 'height')) if p.do_resize and not self.shortest else (None, None)
         self.crop = (_get(p.crop_size, 'height'), _get(p.crop_size, 'width')) if getattr(p, 'do_center_crop', False) else (None, None)
-        self.fast = bool(type(p).__name__.startswith('CLIPImageProcessor') and self.shortest and all(self.crop)
-                         and not _get(p.size, 'longest_edge') and p.do_rescale and p.do_normalize and not getattr(p, 'do_pad', False))
+        shape = bool(self.shortest and all(self.crop)) or bool(all(self.exact) and not any(self.crop))
+        self.fast = bool(type(p).__name__.startswith(_FAST_KINDS) and shape and not _get(p.size, 'longest_edge')
+                         and p.do_rescale and p.do_normalize and not getattr(p, 'do_pad', False))
         if self.fast:
             v = (np.arange(256, dtype=np.float64) * p.rescale_factor).astype(np.float32) # as transformers' `rescale`
             mean,std = np.asarray(p.image_mean, np.float32),np.asarray(p.image_std, np.float32)
@@ -120,7 +124,8 @@ class CLIPPreprocessor:
     @property
     def draft_size(self)->int|None:
         "The fewest pixels the shortest side may have after decoding: what `load_image(draft=)` may shrink a JPEG to."
-        return max(self.shortest, *self.crop) if self.fast else None
+        if not self.fast: return None
+        return max(self.exact) if all(self.exact) else max(self.shortest, *self.crop)
 
     def _slow(self, im:Image.Image)->np.ndarray:
         return np.asarray(self.processor(images=[im], return_tensors='np')['pixel_values'][0], np.float32)
@@ -128,25 +133,32 @@ class CLIPPreprocessor:
     def __call__(self, im:Image.Image)->np.ndarray: # (3, height, width) float32
         "Preprocess one RGB image."
         if not self.fast: return self._slow(im)
+        if all(self.exact): # SigLIP: squeezed to exactly width x height, no crop
+            if im.size != self.exact: im = im.resize(self.exact, resample=self.processor.resample)
+            return self._lookup(np.asarray(im))
         w,h,s = *im.size, self.shortest
         size = (s, int(s*h/w)) if w <= h else (int(s*w/h), s) # as transformers: shortest side to s, the other rounded down
         if size != im.size: im = im.resize(size, resample=self.processor.resample)
         (ch,cw),(W,H) = self.crop, size
         top,left = (H-ch)//2, (W-cw)//2
         if top < 0 or left < 0: return self._slow(im)
-        a = np.asarray(im)[top:top+ch, left:left+cw]
+        return self._lookup(np.asarray(im)[top:top+ch, left:left+cw])
+
+    def _lookup(self, a:np.ndarray)->np.ndarray: # (h, w, 3) uint8 -> (3, h, w) float32
         return np.stack([self.lut[c][a[..., c]] for c in range(3)])
 
 # %% ../nbs/03_model.ipynb #3d529e85
 FAMILIES = { # model_type -> (model class, image processor class, family)
     'clip': ('CLIPModel', 'CLIPImageProcessorPil', 'clip'),
     'metaclip_2': ('MetaClip2Model', 'CLIPImageProcessorPil', 'clip'),
-    'siglip': ('SiglipModel', 'SiglipImageProcessorPil', 'siglip'),
+    'siglip': ('SiglipModel', 'SiglipImageProcessorPil', 'siglip'), # SigLIP, and SigLIP 2 at a fixed resolution
 }
 
 def _classes(config, name:str)->tuple:
     "The (model, image processor, family) entry of `FAMILIES` for a checkpoint's config."
     kind = getattr(config, 'model_type', None)
+    if kind == 'siglip2': raise ModelNotFoundError(f"{name}: SigLIP 2's variable-resolution (NaFlex) checkpoints are not supported yet; "
+                                                   "use a fixed-resolution one, e.g. google/siglip2-base-patch16-224")
     if kind not in FAMILIES:
         raise ModelNotFoundError(f"{name}: a {kind!r} checkpoint is not an image-text model clip-search runs; supported: {', '.join(FAMILIES)}")
     return FAMILIES[kind]

@@ -11,8 +11,9 @@ import numpy as np
 from .core import ASSETS, cache_dir, cached_build, CLIP_SHAPES, clip_vocab, clip_tokenizer, build_clip_checkpoint, random_clip
 
 # %% auto #0
-__all__ = ['MULTILINGUAL_SHAPES', 'hub_offline', 'multilingual_tokenizer', 'build_multilingual_checkpoint', 'random_multilingual',
-           'clustered_vectors']
+__all__ = ['MULTILINGUAL_SHAPES', 'SIGLIP_SHAPES', 'hub_offline', 'multilingual_tokenizer', 'build_multilingual_checkpoint',
+           'random_multilingual', 'sentencepiece_model', 'build_siglip_checkpoint', 'random_siglip',
+           'build_metaclip2_checkpoint', 'random_metaclip2', 'clustered_vectors']
 
 # %% ../nbs/02_testing.ipynb #5fbb4cae
 @contextmanager
@@ -88,6 +89,73 @@ def random_multilingual(shape:str='tiny', # a key of `MULTILINGUAL_SHAPES`
                        )->Path: # folder of a sentence-transformers checkpoint
     "Path of the cached random-weight multilingual text checkpoint of `shape`, built on first use."
     return cached_build(f'random-multilingual-{shape}-v{_ML_VERSION}', lambda d: build_multilingual_checkpoint(d, shape), 'modules.json')
+
+# %% ../nbs/02_testing.ipynb #603355f0
+def sentencepiece_model(path:Path, # file to write
+                        vocab_size:int=300, # pieces wanted (fewer when the corpus cannot fill them)
+                        **ids, # special ids for the trainer, e.g. pad_id=0, eos_id=1, unk_id=2, bos_id=-1
+                       )->Path:
+    "Train a tiny sentencepiece unigram model on the test corpus, offline."
+    import io, sentencepiece as spm
+    m = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(_CORPUS*3), model_writer=m, vocab_size=vocab_size, model_type='unigram',
+                                   character_coverage=1.0, hard_vocab_limit=False, minloglevel=2, **ids)
+    Path(path).write_bytes(m.getvalue())
+    return Path(path)
+
+# %% ../nbs/02_testing.ipynb #5126f4f2
+_TINY = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2)
+_BASE = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12)
+SIGLIP_SHAPES = {'tiny': dict(text=_TINY, vision={**_TINY, 'patch_size': 32}),
+                 'base-16': dict(text=_BASE, vision={**_BASE, 'patch_size': 16})}
+
+def build_siglip_checkpoint(path:str|Path, # folder to write
+                            shape:str='tiny', # a key of `SIGLIP_SHAPES`
+                            seed:int=0, # seed for the random weights
+                           )->Path:
+    "Save a random-weight SigLIP model, its sentencepiece tokenizer and image processor to `path`."
+    import math, torch
+    from transformers import SiglipConfig, SiglipModel, SiglipTokenizer, SiglipProcessor, SiglipImageProcessorPil
+    path,s = Path(path),SIGLIP_SHAPES[shape]
+    path.mkdir(parents=True, exist_ok=True)
+    tok = SiglipTokenizer(str(sentencepiece_model(path/'spiece.model', pad_id=0, eos_id=1, unk_id=2, bos_id=-1)), model_max_length=64)
+    cfg = SiglipConfig(text_config={**s['text'], 'vocab_size': len(tok), 'max_position_embeddings': 64, 'pad_token_id': 1, 'eos_token_id': 1},
+                       vision_config={**s['vision'], 'image_size': 224})
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = SiglipModel(cfg).eval()
+        with torch.no_grad(): model.logit_scale.fill_(math.log(10)); model.logit_bias.fill_(-10)
+    model.save_pretrained(path)
+    SiglipProcessor(image_processor=SiglipImageProcessorPil(), tokenizer=tok).save_pretrained(path)
+    return path
+
+def random_siglip(shape:str='tiny')->Path:
+    "Path of the cached random-weight SigLIP checkpoint of `shape`, built on first use."
+    return cached_build(f'random-siglip-{shape}-v1', lambda d: build_siglip_checkpoint(d, shape), 'config.json')
+
+# %% ../nbs/02_testing.ipynb #f9ecd1b7
+def build_metaclip2_checkpoint(path:str|Path, # folder to write
+                               seed:int=0, # seed for the random weights
+                              )->Path:
+    "Save a tiny random-weight MetaCLIP 2 model, an XLM-RoBERTa-style tokenizer and CLIP's image processor to `path`."
+    import shutil, tempfile, torch
+    from transformers import MetaClip2Config, MetaClip2Model, XLMRobertaTokenizer, CLIPProcessor, CLIPImageProcessorPil
+    path,tmp = Path(path),Path(tempfile.mkdtemp())
+    sentencepiece_model(tmp/'sentencepiece.bpe.model') # sentencepiece's default ids, as fairseq's XLM-R model
+    tok = XLMRobertaTokenizer.from_pretrained(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+    special = dict(vocab_size=len(tok), max_position_embeddings=77, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    cfg = MetaClip2Config(text_config={**_TINY, **special}, vision_config={**_TINY, 'patch_size': 32, 'image_size': 224}, projection_dim=16)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = MetaClip2Model(cfg).eval()
+    model.save_pretrained(path)
+    CLIPProcessor(image_processor=CLIPImageProcessorPil(), tokenizer=tok).save_pretrained(path)
+    return path
+
+def random_metaclip2()->Path:
+    "Path of the cached tiny random-weight MetaCLIP 2 checkpoint, built on first use."
+    return cached_build('random-metaclip2-tiny-v1', build_metaclip2_checkpoint, 'config.json')
 
 # %% ../nbs/02_testing.ipynb #69371da4
 def clustered_vectors(n:int, # number of vectors
