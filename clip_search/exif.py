@@ -10,7 +10,7 @@ from PIL import Image, UnidentifiedImageError
 from .images import open_regular, is_raw_path, ImageLoadError, _formats, _unrecognised
 
 # %% auto #0
-__all__ = ['EXIF_KEYS', 'read_exif']
+__all__ = ['EXIF_KEYS', 'read_exif', 'columns_exif']
 
 # %% ../nbs/00a_exif.ipynb #2d761e11
 EXIF_KEYS = ('taken', 'taken_from', 'camera_make', 'camera_model', 'lens', 'gps_lat', 'gps_lon', 'gps_alt', 'width', 'height')
@@ -50,6 +50,7 @@ def _taken(v, offset=None)->str|None:
 # %% ../nbs/00a_exif.ipynb #6b86d342
 def _number(v)->float:
     "One EXIF rational or number as a finite float (raises otherwise)."
+    if isinstance(v, (bool, str, bytes)): raise TypeError(f'not a number: {v!r}')
     x = float(v[0])/float(v[1]) if isinstance(v, tuple) and len(v)==2 and not isinstance(v[0], tuple) else float(v)
     if not math.isfinite(x): raise ValueError(f'not finite: {v!r}')
     return x
@@ -129,4 +130,31 @@ def read_exif(src, # a path (str, bytes, Path), the file's bytes, or an image fr
                 rec = _from_exif(*_header(f, os.fsdecode(src)))
     out = dict.fromkeys(EXIF_KEYS) | rec
     if out['taken'] is None: out |= _mtime(mtime)
+    return out
+
+# %% ../nbs/00a_exif.ipynb #a7b83c2f
+_COLUMNS = dict(taken=('date_taken', 'datetime_original', 'taken', 'date', 'datetime', 'timestamp', 'created'),
+                camera_make=('camera_make', 'make'), camera_model=('camera_model', 'model', 'camera'), lens=('lens', 'lens_model'),
+                gps_lat=('gps_lat', 'latitude', 'lat'), gps_lon=('gps_lon', 'longitude', 'lon', 'lng'), gps_alt=('gps_alt', 'altitude', 'alt'))
+_LIMITS = dict(gps_lat=90, gps_lon=180, gps_alt=100_000)
+
+def _column_date(v)->str|None:
+    "A dataset's date value (datetime, ISO or EXIF string, or POSIX seconds) as ISO 8601, or None."
+    if isinstance(v, datetime): return v.isoformat()
+    if isinstance(v, (int, float)) and not isinstance(v, bool): return datetime.fromtimestamp(v, timezone.utc).isoformat()
+    return _field(_taken, v) or _field(lambda s: datetime.fromisoformat(s.strip()).isoformat(), v)
+
+def columns_exif(row:dict, # a dataset row (or any mapping of column name to value)
+                )->dict: # the EXIF_KEYS it gives (None where it does not); `width`/`height` are left to the image
+    "Date taken, camera, lens and GPS position from a dataset row's columns, by their common names, with `read_exif`'s checks."
+    low = {str(k).lower():v for k,v in row.items()}
+    pick = lambda key: next((low[n] for n in _COLUMNS[key] if low.get(n) is not None), None)
+    out = dict.fromkeys(EXIF_KEYS)
+    out['taken'] = _column_date(pick('taken'))
+    if out['taken']: out['taken_from'] = 'column'
+    for k in ('camera_make', 'camera_model', 'lens'): out[k] = _field(_text, pick(k))
+    for k,lim in _LIMITS.items():
+        v = pick(k)
+        x = _field(_number, _field(float, v) if isinstance(v, str) else v) # numbers, or numbers written as text
+        out[k] = x if x is not None and abs(x) <= lim else None
     return out
