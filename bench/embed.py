@@ -24,7 +24,7 @@ import numpy as np
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import torch
 from PIL import Image
-from clip_search.images import load_image
+from clip_search.images import load_image, read_record
 from clip_search.sources import sample_images
 from clip_search.testing import random_clip, cache_dir
 from clip_search.embedding import CLIPEmbedder
@@ -54,12 +54,6 @@ def make_photos(n:int, size:int=800, seed:int=0)->Path:
     shutil.rmtree(dest, ignore_errors=True); os.rename(tmp, dest)
     return dest
 
-def load_record(p, draft=None):
-    "What `clip-search index` does per file: read it, hash it, decode it (draft), keep its size."
-    data = Path(p).read_bytes()
-    im = load_image(data, draft=draft)
-    return dict(sha256=hashlib.sha256(data).hexdigest(), size=im.info['original_size']), im
-
 class SeedLoop:
     "The seed notebook: one processor call and one forward pass per image, float32."
     def __init__(self, model_path):
@@ -77,7 +71,7 @@ class SeedLoop:
 def files_runner(emb):
     "`embed_files` as `clip-search index` runs it: read, hash, draft-decode, preprocess in threads; vectors out."
     from functools import partial
-    load = partial(load_record, draft=emb.draft_size)
+    load = partial(read_record, draft=emb.draft_size) # the reader `clip-search index` uses
     return lambda paths: [r[2] for b in emb.embed_files(paths, load=load) for r in b]
 
 def timed(f, *args):

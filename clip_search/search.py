@@ -228,7 +228,8 @@ def lock_directory(path:Path)->int:
         try: pid = (path/'lock').read_text().strip() or '?'
         except OSError: pid = '?'
         raise IndexLockedError(f"{path} is locked: another process (pid {pid}) is writing to it; try again when it has finished") from None
-    (path/'lock').write_text(str(os.getpid()))
+    try: (path/'lock').write_text(str(os.getpid())) # who writes, for the message above; the lock is the directory's
+    except OSError: pass
     return fd
 
 # %% ../nbs/06_search.ipynb #862982d1
