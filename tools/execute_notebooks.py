@@ -16,7 +16,7 @@ os.environ['TQDM_DISABLE'] = '1'
 os.environ.setdefault('PYTHONHASHSEED', '0')
 from execnb.nbio import read_nb, write_nb, mk_cell
 from execnb.shell import CaptureShell
-from fastcore.basics import working_directory
+from fastcore.xtras import working_directory
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
 from nbdev.process import extract_directives
