@@ -442,6 +442,42 @@ def _download_one(item:dict, file:str, client, gate:_HostGate, cfg:dict)->dict:
     row['seconds'] = round(time.monotonic()-t0, 3)
     return row
 
+def _plan(man, uniq:list[dict], out:Path, retry_skipped:bool, allow_private, ipfs_gateway:str)->tuple[list, int]:
+    "What this run must fetch, as (item, file) pairs ordered round-robin by host, and how many are done already."
+    prev = {r['url']:r for r in man.rows()}
+    used = {Path(r['file']).stem.lower() for r in prev.values() if r['file']}
+    todo,already = [],0
+    for it in uniq:
+        p = prev.get(it['url'])
+        redo = retry_skipped or (allow_private and _kind(p['reason'] or '')=='blocked address') if p else True
+        if p and ((p['status']=='ok' and p['file'] and (out/p['file']).is_file()) or (p['status']=='skipped' and not redo)):
+            already += 1; continue
+        todo.append((it, p['file'] if p and p['file'] else _unique_file(it, used)))
+    return _interleave(todo, lambda o: _host(o[0]['url'], ipfs_gateway)), already
+
+def _run(todo:list, man, client, gate:_HostGate, cfg:dict, workers:int, progress:bool)->tuple:
+    "Download `todo` on a thread pool, a few items in flight per worker, recording each row: (counts, reasons, bytes, saved bytes)."
+    counts,reasons,nbytes,saved = Counter(),{'skipped':Counter(), 'failed':Counter()},0,0
+    ex = ThreadPoolExecutor(workers, thread_name_prefix='download')
+    bar = tqdm(total=len(todo), desc='downloading', unit='img', disable=not progress or not todo)
+    pending,running,last = iter(todo),set(),time.monotonic()
+    try:
+        while True:
+            for it,file in pending:
+                running.add(ex.submit(_download_one, it, file, client, gate, cfg))
+                if len(running)>=2*workers: break
+            if not running: break
+            done,running = wait(running, return_when=FIRST_COMPLETED)
+            for f in done:
+                row = f.result(); man.record(row)
+                counts[row['status']] += 1; nbytes += row['bytes'] or 0; saved += row.get('file_bytes') or 0
+                if row['status']!='ok': reasons[row['status']][_kind(row['reason'])] += 1
+                bar.update()
+            if time.monotonic()-last>1: man.commit(); last = time.monotonic()
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True); bar.close(); man.commit()
+    return counts,reasons,nbytes,saved
+
 def download_urls(urls, # URL list file (text, CSV, JSONL), or a list of URLs or of {'url', 'id', 'caption', ...} dicts
                   out:str|Path, # folder for images/ and manifest.db
                   workers:int=16, # downloads at once
@@ -472,38 +508,11 @@ def download_urls(urls, # URL list file (text, CSV, JSONL), or a list of URLs or
     uniq = list({o['url']:o for o in reversed(items)}.values())[::-1] # first row of each URL, in list order
     cfg = dict(out=out, size=size, quality=quality, max_bytes=int(max_mb*1_000_000), max_pixels=max_pixels, retries=retries, backoff=backoff,
                max_wait=max_wait, max_redirects=max_redirects, total_timeout=total_timeout, ipfs_gateway=ipfs_gateway)
-    counts,reasons,nbytes,saved = Counter(),{'skipped':Counter(), 'failed':Counter()},0,0
     with Manifest(out) as man:
-        prev = {r['url']:r for r in man.rows()}
-        used = {Path(r['file']).stem.lower() for r in prev.values() if r['file']}
-        todo,already = [],0
-        for it in uniq:
-            p = prev.get(it['url'])
-            redo = retry_skipped or (allow_private and _kind(p['reason'] or '')=='blocked address') if p else True
-            if p and ((p['status']=='ok' and p['file'] and (out/p['file']).is_file()) or (p['status']=='skipped' and not redo)):
-                already += 1; continue
-            todo.append((it, p['file'] if p and p['file'] else _unique_file(it, used)))
-        todo = _interleave(todo, lambda o: _host(o[0]['url'], ipfs_gateway))
-        gate = _HostGate(per_host, delay)
+        todo,already = _plan(man, uniq, out, retry_skipped, allow_private, ipfs_gateway)
         client = http_client(user_agent, timeout, allow_private, connections=workers+4)
-        ex = ThreadPoolExecutor(workers, thread_name_prefix='download')
-        bar = tqdm(total=len(todo), desc='downloading', unit='img', disable=not progress or not todo)
-        pending,running,last = iter(todo),set(),time.monotonic()
-        try:
-            while True:
-                for it,file in pending:
-                    running.add(ex.submit(_download_one, it, file, client, gate, cfg))
-                    if len(running)>=2*workers: break
-                if not running: break
-                done,running = wait(running, return_when=FIRST_COMPLETED)
-                for f in done:
-                    row = f.result(); man.record(row)
-                    counts[row['status']] += 1; nbytes += row['bytes'] or 0; saved += row.get('file_bytes') or 0
-                    if row['status']!='ok': reasons[row['status']][_kind(row['reason'])] += 1
-                    bar.update()
-                if time.monotonic()-last>1: man.commit(); last = time.monotonic()
-        finally:
-            ex.shutdown(wait=True, cancel_futures=True); client.close(); bar.close(); man.commit()
+        try: counts,reasons,nbytes,saved = _run(todo, man, client, _HostGate(per_host, delay), cfg, workers, progress)
+        finally: client.close()
     secs = time.monotonic()-t0
     return dict(total=len(uniq), ok=counts['ok'], skipped=counts['skipped'], failed=counts['failed'], already=already,
                 duplicates=len(items)-len(uniq), bytes=nbytes, saved_bytes=saved, seconds=round(secs, 2),
