@@ -9,8 +9,8 @@ from .embedding import CLIPEmbedder
 from .index import normalize
 
 # %% auto #0
-__all__ = ['CLIP_TEMPLATES', 'label_embeddings', 'image_embeddings', 'zero_shot', 'top_labels', 'accuracy', 'confusion_matrix',
-           'classification_report']
+__all__ = ['CLIP_TEMPLATES', 'label_embeddings', 'image_embeddings', 'label_probs', 'zero_shot', 'top_labels', 'accuracy',
+           'confusion_matrix', 'classification_report']
 
 # %% ../nbs/07_zeroshot.ipynb #ede46991
 CLIP_TEMPLATES = [
@@ -62,17 +62,24 @@ def image_embeddings(embedder:CLIPEmbedder,
                          f"for {embedder.model_name!r}, not {images.shape}; pass images as paths, bytes or PIL images")
     return normalize(x)
 
+def label_probs(embedder:CLIPEmbedder,
+                sims:np.ndarray, # (n, len(labels)) cosine similarities of images to labels
+               )->np.ndarray: # (n, len(labels)) float32 probabilities
+    "The model's own scoring: softmax of `logit_scale` x cosine over the labels (CLIP), or a sigmoid per label of `logit_scale` x cosine + `logit_bias` (SigLIP)."
+    logits = embedder.logit_scale * sims + embedder.logit_bias
+    if embedder.family == 'siglip': return (1/(1 + np.exp(-logits))).astype(np.float32)
+    return _softmax(logits).astype(np.float32)
+
 def zero_shot(images, # images (anything `CLIPEmbedder.embed_images` takes), or an (n, dim) array of image embeddings
               labels:list[str], # class names, e.g. ['cat', 'dog']
               template:str='a photo of a {}.', # sentence with a '{}' where the label goes
               templates:list[str]|None=None, # several templates to ensemble (e.g. `CLIP_TEMPLATES`); replaces `template`
               embedder:CLIPEmbedder|None=None, # default: `CLIPEmbedder()` with the default model
-             )->np.ndarray: # (n, len(labels)) float32 probabilities, each row sums to 1
-    "Probability of each label for each image: softmax of CLIP's `logit_scale` x cosine similarity."
+             )->np.ndarray: # (n, len(labels)) float32 probabilities: each row sums to 1 for CLIP; each is its own yes/no for SigLIP
+    "Probability of each label for each image, scored as the model's family was trained (`label_probs`)."
     embedder = embedder or CLIPEmbedder()
     t = label_embeddings(embedder, labels, [template] if templates is None else templates)
-    x = image_embeddings(embedder, images)
-    return _softmax(embedder.logit_scale * (x @ t.T)).astype(np.float32)
+    return label_probs(embedder, image_embeddings(embedder, images) @ t.T)
 
 # %% ../nbs/07_zeroshot.ipynb #035b719d
 def top_labels(probs:np.ndarray, # (n, len(labels)) from `zero_shot`
