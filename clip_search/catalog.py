@@ -179,18 +179,7 @@ def add(self:Catalog, records:list[dict], # each with at least 'uri'
             db.executemany('INSERT INTO vectors VALUES (?, ?)', zip(ids, (r.tobytes() for r in x)))
     return ids
 
-@patch
-def skip(self:Catalog, uri:str, reason:str, **stats): # size, mtime, sha256 of the file, if known
-    "Record that `uri` could not be indexed, and why (replacing an earlier skip of it; an indexed item stays)."
-    if (o := self.by_uri(uri)) and o['status']=='indexed': return
-    self.add([dict(uri=uri, status='skipped', reason=reason, **stats)])
-
-@patch
-def update(self:Catalog, id:int, **fields):
-    "Change fields of item `id` (e.g. its `uri` after a rename, or its `mtime`)."
-    v = {k:v for k,v in _values(fields, time.time()).items() if k in fields or k=='updated'}
-    self.db.execute(f"UPDATE items SET {', '.join(f'{k}=?' for k in v)} WHERE id=?", [*v.values(), int(id)])
-
+# %% ../nbs/05_catalog.ipynb #015c4856
 @patch
 def get(self:Catalog, ids)->list[dict|None]:
     "Items by id, in the order of `ids` (None for an unknown id)."
@@ -202,22 +191,44 @@ def get(self:Catalog, ids)->list[dict|None]:
         rows.update({r['id']:_row(r) for r in self.db.execute(q, chunk)})
     return [rows.get(i) for i in ids]
 
+# %% ../nbs/05_catalog.ipynb #fa199150
 @patch
 def by_uri(self:Catalog, uri:str)->dict|None:
     "The item for `uri`, or None."
     r = self.db.execute('SELECT * FROM items WHERE uri=?', (_text(str(uri)),)).fetchone()
     return _row(r) if r else None
 
+# %% ../nbs/05_catalog.ipynb #58b8a51f
+@patch
+def skip(self:Catalog, uri:str, reason:str, **stats): # size, mtime, sha256 of the file, if known
+    "Record that `uri` could not be indexed, and why (replacing an earlier skip of it; an indexed item stays)."
+    if (o := self.by_uri(uri)) and o['status']=='indexed': return
+    self.add([dict(uri=uri, status='skipped', reason=reason, **stats)])
+
+# %% ../nbs/05_catalog.ipynb #22bec615
+@patch
+def skipped(self:Catalog)->list[dict]:
+    "Items that could not be indexed: [{'path': uri, 'reason': ...}]."
+    return [dict(path=r[0], reason=r[1]) for r in self.db.execute("SELECT uri, reason FROM items WHERE status='skipped' ORDER BY id")]
+
+# %% ../nbs/05_catalog.ipynb #48b4e371
+@patch
+def update(self:Catalog, id:int, **fields):
+    "Change fields of item `id` (e.g. its `uri` after a rename, or its `mtime`)."
+    v = {k:v for k,v in _values(fields, time.time()).items() if k in fields or k=='updated'}
+    self.db.execute(f"UPDATE items SET {', '.join(f'{k}=?' for k in v)} WHERE id=?", [*v.values(), int(id)])
+
+# %% ../nbs/05_catalog.ipynb #d9489e40
 @patch
 def ids(self:Catalog, status:str='indexed')->list[int]:
     "Ids of items with `status`, ascending."
     return [r[0] for r in self.db.execute('SELECT id FROM items WHERE status=? ORDER BY id', (status,))]
 
 @patch
-def skipped(self:Catalog)->list[dict]:
-    "Items that could not be indexed: [{'path': uri, 'reason': ...}]."
-    return [dict(path=r[0], reason=r[1]) for r in self.db.execute("SELECT uri, reason FROM items WHERE status='skipped' ORDER BY id")]
+def __len__(self:Catalog)->int:
+    return self.db.execute("SELECT COUNT(*) FROM items WHERE status='indexed'").fetchone()[0]
 
+# %% ../nbs/05_catalog.ipynb #365b928a
 @patch
 def remove(self:Catalog, ids)->int:
     "Delete items by id; return how many were deleted."
@@ -225,11 +236,7 @@ def remove(self:Catalog, ids)->int:
     return sum(self.db.execute(f"DELETE FROM items WHERE id IN ({','.join('?'*len(ids[i:i+500]))})", ids[i:i+500]).rowcount
                for i in range(0, len(ids), 500))
 
-@patch
-def __len__(self:Catalog)->int:
-    return self.db.execute("SELECT COUNT(*) FROM items WHERE status='indexed'").fetchone()[0]
-
-
+# %% ../nbs/05_catalog.ipynb #a05f5eff
 @patch
 def vectors(self:Catalog, ids=None, # these ids (in this order); None: every indexed item, by id
             batch:int=65536, # rows per chunk
@@ -249,6 +256,7 @@ def vectors(self:Catalog, ids=None, # these ids (in this order); None: every ind
         if missing: raise KeyError(f"no stored vector for ids {missing[:10]}")
         yield np.array(chunk, np.int64), np.stack([np.frombuffer(got[j], np.float32) for j in chunk])
 
+# %% ../nbs/05_catalog.ipynb #6e7e5265
 _INSIDE = r"(uri LIKE ? ESCAPE '\' OR (uri >= x'' AND substr(uri, 1, ?) = ?))" # a uri inside a folder; names kept as bytes (not UTF-8) too
 
 def _inside(folder:str)->list:

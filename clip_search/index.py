@@ -164,6 +164,26 @@ def _in_memory(index):
     lists.this.disown(); ivf.replace_invlists(lists, True) # the index owns the new lists now
     return index
 
+# %% ../nbs/04_index.ipynb #2aa50b4c
+@patch
+def get(self:VectorIndex, ids)->np.ndarray:
+    "The stored vectors of `ids` (KeyError for an unknown id)."
+    ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+    if not len(ids): return np.zeros((0, self.dim), np.float32)
+    try: return self.index.reconstruct_batch(ids)
+    except RuntimeError as e: raise KeyError(f"id not in index: {ids.tolist()[:10]}") from e
+
+# %% ../nbs/04_index.ipynb #7c8b3a97
+@patch
+def ids(self:VectorIndex)->np.ndarray:
+    "All ids in the index, ascending."
+    o = faiss.downcast_index(self.index)
+    if isinstance(o, faiss.IndexIDMap2): return np.sort(faiss.vector_to_array(o.id_map))
+    inv = faiss.extract_index_ivf(self.index).invlists
+    return np.sort(np.concatenate([np.zeros(0, np.int64)] + [faiss.rev_swig_ptr(inv.get_ids(l), inv.list_size(l)).copy()
+                                                            for l in range(inv.nlist) if inv.list_size(l)]))
+
+# %% ../nbs/04_index.ipynb #9cafa859
 def _params(index, sel, fraction:float):
     "Search parameters restricting `index` to the ids `sel` selects (a `fraction` of all), keeping its recall."
     knob = _knob(index)
@@ -173,14 +193,6 @@ def _params(index, sel, fraction:float):
         ef = faiss.downcast_index(o.index if hasattr(o, 'index') else o).hnsw.efSearch
         return faiss.SearchParametersHNSW(sel=sel, efSearch=int(min(ef/fraction, 1e5)))
     return faiss.SearchParameters(sel=sel)
-
-@patch
-def get(self:VectorIndex, ids)->np.ndarray:
-    "The stored vectors of `ids` (KeyError for an unknown id)."
-    ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
-    if not len(ids): return np.zeros((0, self.dim), np.float32)
-    try: return self.index.reconstruct_batch(ids)
-    except RuntimeError as e: raise KeyError(f"id not in index: {ids.tolist()[:10]}") from e
 
 def _rerank(q, found, exact, k):
     "Top `k` of each row of candidate ids `found`, by exact inner product with the vectors `exact(ids)` gives."
@@ -231,15 +243,6 @@ def _resolve(self:VectorIndex, where:dict, ids=None)->np.ndarray:
     if self.resolve is None: raise ValueError("this VectorIndex has no catalogue to filter with: pass `ids`, or open it with `open_store`")
     allowed = np.asarray(self.resolve(where), dtype=np.int64)
     return allowed if ids is None else np.intersect1d(allowed, np.asarray(ids, dtype=np.int64))
-
-@patch
-def ids(self:VectorIndex)->np.ndarray:
-    "All ids in the index, ascending."
-    o = faiss.downcast_index(self.index)
-    if isinstance(o, faiss.IndexIDMap2): return np.sort(faiss.vector_to_array(o.id_map))
-    inv = faiss.extract_index_ivf(self.index).invlists
-    return np.sort(np.concatenate([np.zeros(0, np.int64)] + [faiss.rev_swig_ptr(inv.get_ids(l), inv.list_size(l)).copy()
-                                                            for l in range(inv.nlist) if inv.list_size(l)]))
 
 # %% ../nbs/04_index.ipynb #2a916b79
 @patch

@@ -155,6 +155,10 @@ def kind(self:ImageSearch)->str: return self.settings.kind # the index type aske
 def memory_budget(self:ImageSearch)->int|None: return self.settings.memory_budget # bytes the vectors may take in memory
 @patch(as_prop=True)
 def store(self:ImageSearch)->str: return self.settings.store # 'faiss' or 'milvus'
+@patch(as_prop=True)
+def milvus_uri(self:ImageSearch)->str: return self.settings.milvus_uri # for 'milvus': the Milvus Lite file or server
+@patch(as_prop=True)
+def collection(self:ImageSearch)->str: return self.settings.collection # for 'milvus': the collection
 
 # %% ../nbs/06_search.ipynb #e53dffec
 @patch(as_prop=True)
