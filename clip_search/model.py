@@ -223,10 +223,10 @@ def load_model(name_or_path:str|None=None, # hub name, local folder, or 'test'; 
                device:str|None=None, # 'cuda', 'cpu', ...; default: CUDA when available
               )->LoadedModel:
     "Load a checkpoint with `from_pretrained` into a `LoadedModel`, or raise a one-line `ModelNotFoundError`."
-    import torch
     name = str(name_or_path or default_model())
     path = resolve_model(name)
-    local_only = False if Path(path).is_dir() else _hub_access(path)
+    local_only = False if Path(path).is_dir() else _hub_access(path) # before importing torch: a hub out of reach fails fast
+    import torch
     dev = torch.device(device or default_device())
     try: model,tok,proc,family = _load_parts(path, dev, local_only)
     except ModelNotFoundError: raise
