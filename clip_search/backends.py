@@ -16,11 +16,12 @@ from .model import LoadedModel, load_model, features, to_device
 
 # %% auto #0
 __all__ = ['BACKENDS', 'ONNX_FILES', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'TorchEncoder', 'bf16_encoder',
-           'export_text', 'export_image', 'export_onnx', 'OnnxEncoder', 'onnx_encoder', 'GuardReport', 'quality_guard',
-           'backend_candidates', 'make_encoder', 'guard_backend', 'select_backend', 'ensure_text_tower']
+           'export_text', 'export_image', 'export_onnx', 'OnnxEncoder', 'openvino_available', 'OpenVinoEncoder',
+           'onnx_encoder', 'GuardReport', 'quality_guard', 'backend_candidates', 'make_encoder', 'guard_backend',
+           'select_backend', 'ensure_text_tower']
 
 # %% ../nbs/03a_backends.ipynb #3f4c0276
-BACKENDS = ('torch', 'bf16', 'fp16', 'onnx', 'onnx-int8')
+BACKENDS = ('torch', 'bf16', 'fp16', 'onnx', 'onnx-int8', 'openvino', 'openvino-int8')
 _log = logging.getLogger('clip_search')
 
 def cpu_has_bf16()->bool:
@@ -191,6 +192,42 @@ class OnnxEncoder:
         feed = {'input_ids': input_ids, 'attention_mask': attention_mask}
         return s.run(None, {i.name: np.asarray(feed[i.name], np.int64) for i in s.get_inputs()})[0]
 
+# %% ../nbs/03a_backends.ipynb #3bd83eea
+def openvino_available()->bool:
+    "Is OpenVINO installed?"
+    from importlib.util import find_spec
+    return find_spec('openvino') is not None
+
+class OpenVinoEncoder:
+    "Run the towers exported to ONNX with OpenVINO on the CPU."
+    def __init__(self, folder:str|Path, # holds the files `export_onnx` writes
+                 int8:bool=False, # use the int8-quantised graphs
+                 threads:int|None=None, # inference threads; default: OpenVINO's choice
+                ):
+        self.folder,self.threads = Path(folder),threads
+        self.name = 'openvino-int8' if int8 else 'openvino'
+        self.files = [self.folder/f for f in ONNX_FILES['onnx-int8' if int8 else 'onnx']]
+        missing = [str(f) for f in self.files if not f.exists()]
+        if missing: raise FileNotFoundError(f"no ONNX export: {', '.join(missing)}; make it with `clip-search export-onnx MODEL {self.folder}{' --int8' if int8 else ''}`")
+        self._models = {}
+
+    def _model(self, i:int):
+        if i not in self._models:
+            import openvino as ov
+            cfg = {'PERFORMANCE_HINT': 'LATENCY', **({'INFERENCE_NUM_THREADS': self.threads} if self.threads else {})}
+            self._models[i] = ov.Core().compile_model(str(self.files[i]), 'CPU', cfg)
+        return self._models[i]
+
+    def image(self, pixels:np.ndarray)->np.ndarray:
+        "Projected image features of a preprocessed batch."
+        return np.asarray(self._model(0)({'pixel_values': np.ascontiguousarray(pixels, np.float32)})[0], np.float32)
+
+    def text(self, input_ids:np.ndarray, attention_mask:np.ndarray|None=None)->np.ndarray:
+        "Projected text features of a tokenised batch (the mask is used when the graph takes one)."
+        m,feed = self._model(1),{'input_ids': input_ids, 'attention_mask': attention_mask}
+        names = [n for i in m.inputs for n in i.get_names() if n in feed]
+        return np.asarray(m({k: np.asarray(feed[k], np.int64) for k in names})[0], np.float32)
+
 # %% ../nbs/03a_backends.ipynb #8b3853ae
 def onnx_encoder(lm:LoadedModel, int8:bool=False)->OnnxEncoder:
     "An `OnnxEncoder` for the loaded model, exported (once per weights) into `backend_dir`."
@@ -201,6 +238,10 @@ def onnx_encoder(lm:LoadedModel, int8:bool=False)->OnnxEncoder:
         _log.warning(f"clip-search: exporting {lm.name} to ONNX{' (int8)' if int8 else ''} in {d} (once)")
         _export(lm, d, int8=int8)
     return OnnxEncoder(d, int8=int8)
+
+def _exported(lm:LoadedModel, int8:bool)->Path:
+    "The folder of `lm`'s ONNX export (float32, and int8 when asked), made once per weights."
+    return onnx_encoder(lm, int8).folder
 
 # %% ../nbs/03a_backends.ipynb #18cf5ea0
 GUARD_TEXTS = ['a photo of an astronaut', 'a photo of a cat', 'a cup of coffee', 'a rocket on a launch pad', 'a horse',
@@ -267,7 +308,10 @@ def make_encoder(lm:LoadedModel, backend:str):
         if dev != 'cuda': raise ValueError(f"backend 'fp16' needs a CUDA GPU (this model runs on {dev}); on a CPU use 'bf16' or 'onnx-int8'")
         return TorchEncoder(copy.deepcopy(lm.model).half().eval(), dtype=torch.float16, name='fp16')
     if dev != 'cpu': raise ValueError(f"backend {backend!r} runs on the CPU; this model runs on {dev}")
-    if not onnxruntime_available(): raise ImportError(f"backend {backend!r} needs ONNX Runtime: pip install 'clip-search[onnx]'")
+    if not onnxruntime_available(): raise ImportError(f"backend {backend!r} needs ONNX Runtime (it exports the model): pip install 'clip-search[onnx]'")
+    if backend.startswith('openvino'):
+        if not openvino_available(): raise ImportError(f"backend {backend!r} needs OpenVINO: pip install openvino")
+        return OpenVinoEncoder(_exported(lm, backend.endswith('int8')), int8=backend.endswith('int8'))
     return onnx_encoder(lm, int8=backend == 'onnx-int8')
 
 # %% ../nbs/03a_backends.ipynb #635d9dfc
