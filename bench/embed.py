@@ -108,11 +108,11 @@ def main():
     ap.add_argument('--skip-multilingual', action='store_true', help='do not time a multilingual text query')
     ap.add_argument('--json', default=None, help='also write the figures to this file')
     a = ap.parse_args()
-    from clip_search.backends import onnxruntime_available, cpu_has_bf16
+    from clip_search.backends import onnxruntime_available, openvino_available, cpu_has_bf16
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     if a.backends: backends = a.backends.split(',')
     elif dev.type == 'cuda': backends = ['torch', 'fp16']
-    else: backends = ['torch', 'bf16'] + (['onnx', 'onnx-int8'] if onnxruntime_available() else [])
+    else: backends = ['torch', 'bf16'] + (['onnx', 'onnx-int8'] if onnxruntime_available() else []) + (['openvino', 'openvino-int8'] if onnxruntime_available() and openvino_available() else [])
     folder = make_photos(a.n)
     paths = sorted(str(p) for p in folder.glob('*.jpg'))
     model = random_clip(a.shape)
