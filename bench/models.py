@@ -1,0 +1,63 @@
+"""Speed of each model family's shape on this machine, for the models table (`clip_search.models`).
+
+    python bench/models.py                       # every shape, backends torch and onnx-int8
+    python bench/models.py --shapes clip-b32 --backends torch,onnx,onnx-int8 --n 64
+
+Random-weight checkpoints of the same shape as the published models (built offline, cached) do exactly the
+same arithmetic as real weights, so their speed is the real models' speed. For each shape and backend it
+prints image-tower throughput on preprocessed 224-pixel images (images/s wall, and CPU-ms per image, which is
+fairer on a shared machine), and one short text query (median of 10, warm: wall ms and CPU ms).
+"""
+import argparse, os, time
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+import numpy as np, torch
+from clip_search.model import load_model
+from clip_search.backends import make_encoder
+from clip_search.core import random_clip
+from clip_search.testing import random_siglip
+
+SHAPES = {'clip-b32': lambda: random_clip('vit-b-32'), 'clip-b16': lambda: random_clip('vit-b-16'),
+          'siglip-b16': lambda: random_siglip('base-16')}
+
+def image_speed(enc, px:np.ndarray, rounds:int=2)->tuple[float, float]:
+    "Best images/s over `rounds`, and CPU-ms per image of that round."
+    enc.image(px[:2]) # warm-up
+    best = (0, 0)
+    for _ in range(rounds):
+        w,c = time.perf_counter(),time.process_time()
+        enc.image(px)
+        w,c = time.perf_counter()-w, time.process_time()-c
+        if len(px)/w > best[0]: best = (len(px)/w, 1000*c/len(px))
+    return best
+
+def text_ms(enc, tok:dict, n:int=10)->tuple[float, float]:
+    "Median wall ms and CPU ms of one short query."
+    enc.text(**tok)
+    ts,cs = [],[]
+    for _ in range(n):
+        t,c = time.perf_counter(),time.process_time(); enc.text(**tok)
+        ts.append(1000*(time.perf_counter()-t)); cs.append(1000*(time.process_time()-c))
+    return float(np.median(ts)), float(np.median(cs))
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--shapes', default=','.join(SHAPES))
+    ap.add_argument('--backends', default='torch,onnx-int8')
+    ap.add_argument('--n', type=int, default=32, help='images per timed batch')
+    ap.add_argument('--threads', type=int, default=None, help="threads for PyTorch and ONNX Runtime (default: PyTorch's)")
+    a = ap.parse_args()
+    if a.threads: torch.set_num_threads(a.threads) # ONNX Runtime's encoders take as many as PyTorch
+    print(f"{os.cpu_count()} CPUs ({torch.backends.cpu.get_cpu_capability()}), torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")
+    print("| shape | backend | images/s | CPU ms/image | text query ms | text CPU ms |\n|---|---|---|---|---|---|")
+    for shape in a.shapes.split(','):
+        lm = load_model(str(SHAPES[shape]()), device='cpu')
+        s = lm.model.config.vision_config.image_size
+        px = np.random.default_rng(0).standard_normal((a.n, 3, s, s)).astype(np.float32)
+        tok = lm.tokenize(['a photo of a dog'])
+        for b in a.backends.split(','):
+            enc = make_encoder(lm, b)
+            ips,cpu = image_speed(enc, px)
+            print(f"| {shape} | {b} | {ips:.1f} | {cpu:.0f} | " + ' | '.join(f'{x:.1f}' for x in text_ms(enc, tok)) + " |", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+if __name__ == '__main__': main()
