@@ -49,7 +49,7 @@ class TextTower:
         "Length of the embedding vectors."
         return self.meta['dim']
 
-    def __repr__(self): return f"TextTower({str(self.folder)!r}, graph={self.graph!r}, dim={self.dim})"
+    def __repr__(self): return f"TextTower(graph={self.graph!r}, dim={self.dim}, family={self.meta['family']!r})"
 
 # %% ../nbs/03e_texttower.ipynb #d75a40f0
 @patch(cls_method=True)
