@@ -34,7 +34,13 @@ def _child_setup(nice:int=0):
     "In the child, before exec: SIGTERM when the parent dies (Linux), and the priority `nice` where we may set it."
     try: ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM) # PR_SET_PDEATHSIG
     except Exception: pass
-    try: os.nice(nice)
+    if nice: _set_priority('self', nice)
+
+def _set_priority(pid, nice:int):
+    "Set the priority of process `pid` ('self' in the child), and of its session's scheduling group, where we may."
+    try:
+        if pid == 'self': os.nice(nice)
+        Path(f'/proc/{pid}/autogroup').write_text(str(nice)) # a new session is its own group, which nice alone does not lift
     except OSError: pass
 
 def spawn(cmd:list[str], # the command
@@ -209,7 +215,9 @@ def _ray_node(cluster:Service, args:list[str], name:str, num_cpus:int, timeout:f
                '--disable-usage-stats']
         p = spawn(cmd, log, _RAY_ENV, nice=-10)
         cluster.procs.append(p)
-        try: return wait_until(lambda: 'Ray runtime started' in log.read_text(errors='replace'), cluster, end - time.monotonic(), f'Ray node {name!r}')
+        try:
+            wait_until(lambda: 'Ray runtime started' in log.read_text(errors='replace'), cluster, end - time.monotonic(), f'Ray node {name!r}')
+            return _set_priority(p.pid, 0) # started: back to the normal priority
         except RuntimeError:
             if 'timed out during startup' not in cluster.log_tail(3) or time.monotonic() > end - 30: raise
         cluster.procs.remove(p); _signal_group(p, signal.SIGKILL); p.wait(5) # a slow start on a busy machine: once more
