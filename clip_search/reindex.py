@@ -151,25 +151,27 @@ class ReindexReport:
         return f"{self.model} is already the live model; nothing to do"
 
 # %% ../nbs/06d_reindex.ipynb #de910145
-def _embed_pending(catalog:Catalog, embedder, rep:ReindexReport, progress:bool|None):
-    "Embed the items that have no new vector yet, batch by batch, committing each batch."
+def _embed_pending(catalog:Catalog, embedder, rep:ReindexReport, progress:bool|None, commit_every:int):
+    "Embed the items that have no new vector yet, committing every `commit_every` of them (one transaction each)."
     todo = pending(catalog)
-    ids = {u:i for i,u in todo.items()}
+    ids,got = {u:i for i,u in todo.items()}, []
     show = progress if progress is not None else len(todo) > embedder.batch_size
     bar = tqdm(total=len(todo), desc='reindexing', unit='img', disable=not show)
-    load = lambda u: load_item(u, embedder.draft_size)
-    for batch in embedder.embed_files(list(ids), load=load):
-        good = [(ids[u], v) for u,_,v,r in batch if r is None]
+    def commit():
+        if got: _write_batch(catalog, [i for i,_ in got], np.stack([v for _,v in got])); rep.embedded += len(got); got.clear()
+    for batch in embedder.embed_files(list(ids), load=lambda u: load_item(u, embedder.draft_size)):
+        got.extend((ids[u], v) for u,_,v,r in batch if r is None)
         rep.unreadable += [dict(path=u, reason=r) for u,_,_,r in batch if r is not None]
-        if good: _write_batch(catalog, [i for i,_ in good], np.stack([v for _,v in good]))
-        rep.embedded += len(good); bar.update(len(batch))
-    bar.close()
+        if len(got) >= commit_every: commit()
+        bar.update(len(batch))
+    commit(); bar.close()
 
 # %% ../nbs/06d_reindex.ipynb #a746fc8f
 @patch
 def reindex(self:ImageSearch,
             model:str, # the new model (hub name, local path or 'test')
-            batch_size:int|None=None, # images per batch (one transaction each); default: this index's
+            batch_size:int|None=None, # images per forward pass; default: this index's
+            commit_every:int=256, # images per transaction: a killed run loses at most this many; readers catch up after each
             progress:bool|None=None, # progress bar (None: when there is more than one batch)
             drop_unreadable:bool=False, # remove items that cannot be read again, at the switch; False: they block it
             **kwargs, # passed to `CLIPEmbedder` (e.g. `backend`)
@@ -185,7 +187,7 @@ def reindex(self:ImageSearch,
         e = CLIPEmbedder(new, device=self.device, batch_size=batch_size or self.batch_size, progress=False, **kwargs)
         m = start_migration(cat, new, e.dim)
         rep = ReindexReport(new, e.dim, resumed=m.done)
-        _embed_pending(cat, e, rep, progress)
+        _embed_pending(cat, e, rep, progress, commit_every)
         if not rep.unreadable or drop_unreadable:
             switch_over(self.path, cat, drop=[i for i,u in pending(cat).items()] if drop_unreadable else ())
             rep.switched = True
