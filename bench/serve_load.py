@@ -15,8 +15,11 @@ work on the machine changes the figures.
 
     python bench/serve_load.py                       # defaults: 50 clients, 30 s, 1 worker
     python bench/serve_load.py --workers 2 --clients 20 --duration 10
+    python bench/serve_load.py --workers 1,2           # both configurations, one after the other, in one run
+
+Each phase also prints the CPU the load client itself used (share of the machine's cores), since it runs beside the server.
 """
-import argparse, asyncio, os, random, socket, subprocess, sys, time
+import argparse, asyncio, os, random, resource, socket, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import httpx
@@ -70,27 +73,24 @@ async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, s
         await asyncio.gather(*[client(j) for j in range(clients)])
         return lat, errors, time.perf_counter() - t0
 
+def client_cpu()->float:
+    r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
+
+def phase(base, clients, duration, think=0., seed=0)->str:
+    "One phase's figures, with the share of the machine's CPU the client took."
+    c0 = client_cpu()
+    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed))
+    share = (client_cpu()-c0)/(sec*(os.cpu_count() or 1))
+    return f"{stats(lat, err, sec)}  client CPU {100*share:.0f}% of {os.cpu_count()} cores"
+
 def uptime()->str: return subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--db', default=str(cache_dir()/'bench-serve-100k'), help='collection directory (built on first use)')
-    ap.add_argument('-n', type=int, default=100_000, help='vectors in the collection')
-    ap.add_argument('--clients', type=int, default=50)
-    ap.add_argument('--duration', type=float, default=30, help='seconds of the load and users phases')
-    ap.add_argument('--think', type=float, default=1.0, help='mean seconds each client waits between requests in the users phase')
-    ap.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
-    ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
-    a = ap.parse_args()
-    print(f"before: {uptime()}")
-    s = build(Path(a.db), a.n)
-    i = s.info()
-    print(f"collection: {i['images']:,} vectors of {i['dim']}, index {i['index']}, model {Path(i['model']).name}")
-    del s
+def serve_and_load(a, workers:int):
+    "Start `clip-search serve --workers N` on the collection and run the three phases against it."
     with socket.socket() as so: so.bind(('127.0.0.1', 0)); port = so.getsockname()[1]
     base = f'http://127.0.0.1:{port}'
     exe = Path(sys.executable).parent/'clip-search'
-    server = subprocess.Popen([str(exe if exe.exists() else 'clip-search'), 'serve', a.db, '--port', str(port), '--workers', str(a.workers),
+    server = subprocess.Popen([str(exe if exe.exists() else 'clip-search'), 'serve', a.db, '--port', str(port), '--workers', str(workers),
                                '--log-level', 'warning'])
     try:
         t = time.perf_counter()
@@ -99,16 +99,30 @@ def main():
             try:
                 if httpx.get(f'{base}/api/health', timeout=2).status_code == 200: break
             except httpx.HTTPError: time.sleep(0.2)
-        print(f"server up in {time.perf_counter()-t:.1f} s ({a.workers} worker{'s'*(a.workers>1)}); warming up")
+        print(f"server up in {time.perf_counter()-t:.1f} s ({workers} worker{'s'*(workers>1)}); warming up")
         asyncio.run(run(base, 4, 3, seed=9))
-        lat,err,sec = asyncio.run(run(base, 1, a.latency_duration, seed=1))
-        print(f"1. latency, 1 client, {a.latency_duration:.0f} s:      {stats(lat, err, sec)}")
-        lat,err,sec = asyncio.run(run(base, a.clients, a.duration, seed=2))
-        print(f"2. load, {a.clients} clients, {a.duration:.0f} s, no pause: {stats(lat, err, sec)}")
-        lat,err,sec = asyncio.run(run(base, a.clients, a.duration, think=a.think, seed=3))
-        print(f"3. users, {a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests: {stats(lat, err, sec)}")
+        print(f"1. latency, 1 client, {a.latency_duration:.0f} s:      {phase(base, 1, a.latency_duration, seed=1)}")
+        print(f"2. load, {a.clients} clients, {a.duration:.0f} s, no pause: {phase(base, a.clients, a.duration, seed=2)}")
+        print(f"3. users, {a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests: {phase(base, a.clients, a.duration, think=a.think, seed=3)}")
     finally:
-        server.terminate(); server.wait(30)
+        server.terminate(); server.wait(60)
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--db', default=str(cache_dir()/'bench-serve-100k'), help='collection directory (built on first use)')
+    ap.add_argument('-n', type=int, default=100_000, help='vectors in the collection')
+    ap.add_argument('--clients', type=int, default=50)
+    ap.add_argument('--duration', type=float, default=30, help='seconds of the load and users phases')
+    ap.add_argument('--think', type=float, default=1.0, help='mean seconds each client waits between requests in the users phase')
+    ap.add_argument('--workers', default='1', help='uvicorn worker processes; a comma-separated list runs each configuration in turn')
+    ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
+    a = ap.parse_args()
+    print(f"before: {uptime()}")
+    s = build(Path(a.db), a.n)
+    i = s.info()
+    print(f"collection: {i['images']:,} vectors of {i['dim']}, index {i['index']}, model {Path(i['model']).name}")
+    del s
+    for workers in [int(w) for w in str(a.workers).split(',')]: serve_and_load(a, workers)
     print(f"after:  {uptime()}")
 
 if __name__ == '__main__': main()

@@ -2,11 +2,12 @@
 'use strict';
 (() => {
   const $ = (sel) => document.querySelector(sel);
-  const form = $('#search-form'), q = $('#q'), k = $('#k'), file = $('#file'), drop = $('#drop');
+  const form = $('#search-form'), q = $('#q'), k = $('#k'), all = $('#all'), file = $('#file'), drop = $('#drop');
   const results = $('#results'), statusEl = $('#status'), errorEl = $('#error'), queryEl = $('#query');
   const labelsInput = $('#labels'), template = $('#card-template');
   let current = null; // the query the grid shows: {kind: 'text'|'similar'|'image', ...}
   let generation = 0; // ignore answers to queries that were replaced by newer ones
+  let total = null; // images in the collection, from api/info
 
   async function api(path, options) {
     let r;
@@ -59,7 +60,7 @@
     const a = li.querySelector('.thumb'); a.href = hit.image;
     a.setAttribute('aria-label', `Open full image: ${title}`);
     const img = li.querySelector('img'); img.src = hit.thumb; img.alt = title;
-    li.querySelector('.score').textContent = hit.score.toFixed(3);
+    li.querySelector('.score').textContent = hit.score.toFixed(2);
     li.querySelector('.name').textContent = title; li.querySelector('.name').title = title;
     const more = li.querySelector('.more');
     more.setAttribute('aria-label', `More like this: ${title}`);
@@ -71,16 +72,23 @@
     return li;
   }
 
+  // the relevance cutoff: on unless "Show all" is ticked; the API keeps the hits before the drop-off in the scores
+  function cut() { return all.checked ? {} : {cutoff: 'auto'}; }
+
   function render(data, what) {
     results.replaceChildren(...data.hits.map(card));
     const n = data.hits.length;
-    setStatus(n ? `${n} result${n > 1 ? 's' : ''} for ${what} (${Math.round(data.took_ms)} ms)` : `No results for ${what}.`);
+    const cutShort = !all.checked && n < +k.value && (total === null || n < total);
+    const more = cutShort ? ' · the closest matches only: tick “Show all” for more' : '';
+    setStatus(n ? `${n} result${n > 1 ? 's' : ''} for ${what} (${Math.round(data.took_ms)} ms)${more}` : `No results for ${what}.`);
   }
 
   function showQuery(imgSrc, text, classifyWhat) {
     queryEl.replaceChildren();
     if (!imgSrc) { queryEl.hidden = true; return; }
-    const img = document.createElement('img'); img.src = imgSrc; img.alt = 'Query image';
+    const img = document.createElement('img'); img.alt = 'Query image';
+    img.addEventListener('error', () => img.remove()); // a picture the browser cannot show: no broken image, no alt text
+    img.src = imgSrc;
     const p = document.createElement('p'); p.textContent = text;
     const ol = document.createElement('ol'); ol.className = 'labels'; ol.hidden = true;
     const b = document.createElement('button'); b.type = 'button'; b.textContent = 'Labels';
@@ -104,6 +112,7 @@
       if (push) pushUrl(push);
     } catch (e) {
       if (mine !== generation) return;
+      if (current && current.kind === 'image') showQuery(null); // a broken upload: nothing to show as the query
       results.replaceChildren(); setStatus(''); showError(e.message);
     } finally { if (mine === generation) busy(false); }
   }
@@ -111,17 +120,22 @@
   function search(text, push) {
     current = {kind: 'text', text};
     q.value = text; showQuery(null);
-    return run(`“${text}”`, () => api(`api/search?${new URLSearchParams({q: text, k: k.value})}`),
-               push && {q: text, k: k.value});
+    const opts = {k: k.value, ...(all.checked ? {all: 1} : {})};
+    return run(`“${text}”`, () => api(`api/search?${new URLSearchParams({q: text, k: k.value, ...cut()})}`),
+               push && {q: text, ...opts});
   }
+
+  // one wording for "more like this", in the query box and the status: images like “NAME”
+  const like = (name) => `images like “${name}”`;
 
   async function similar(id, push, hit) {
     current = {kind: 'similar', id};
     q.value = '';
-    const name = hit ? (hit.caption || hit.name) : null;
-    showQuery(`thumbs/${id}`, `Images like ${name ? '“' + name + '”' : '#' + id}`, {id});
-    if (!hit) api(`api/items/${id}`).then((it) => { if (current.id === id) queryEl.querySelector('p').textContent = `Images like “${it.caption || it.name}”`; }, () => {});
-    await run(`image #${id}`, () => api(`api/similar/${encodeURIComponent(id)}?k=${k.value}`), push && {similar: id, k: k.value});
+    if (!hit) hit = await api(`api/items/${encodeURIComponent(id)}`).catch(() => null);
+    const name = hit ? (hit.caption || hit.name) : `image ${id}`;
+    showQuery(`thumbs/${id}`, 'I' + like(name).slice(1), {id});
+    const opts = {k: k.value, ...(all.checked ? {all: 1} : {})};
+    await run(like(name), () => api(`api/similar/${encodeURIComponent(id)}?${new URLSearchParams({k: k.value, ...cut()})}`), push && {similar: id, ...opts});
     window.scrollTo({top: 0, behavior: 'smooth'});
   }
 
@@ -131,24 +145,29 @@
     current = {kind: 'image'};
     q.value = '';
     const url = URL.createObjectURL(f);
-    showQuery(url, `Images like your picture ${f.name || ''}`.trim(), {file: f});
+    const name = f.name || 'your picture';
+    showQuery(url, 'I' + like(name).slice(1), {file: f});
     const fd = new FormData(); fd.append('image', f); fd.append('k', k.value);
-    return run('your image', () => api('api/search', {method: 'POST', body: fd}), null);
+    if (!all.checked) fd.append('cutoff', 'auto');
+    return run(like(name), () => api('api/search', {method: 'POST', body: fd}), null);
   }
 
   function fromUrl() {
     const p = new URLSearchParams(location.search);
     if (p.get('k') && [...k.options].some((o) => o.value === p.get('k'))) k.value = p.get('k');
+    all.checked = p.get('all') === '1';
     if (p.get('q')) return search(p.get('q'), false);
     if (p.get('similar')) return similar(p.get('similar'), false);
     results.replaceChildren(); showQuery(null); setStatus(''); q.value = '';
   }
 
   form.addEventListener('submit', (e) => { e.preventDefault(); const t = q.value.trim(); if (t) search(t, true); });
-  k.addEventListener('change', () => {
+  function again() {
     if (current && current.kind === 'text') search(current.text, true);
     else if (current && current.kind === 'similar') similar(current.id, true);
-  });
+  }
+  k.addEventListener('change', again);
+  all.addEventListener('change', again);
   file.addEventListener('change', () => { searchImage(file.files[0]); file.value = ''; });
   window.addEventListener('popstate', fromUrl);
 
@@ -167,6 +186,7 @@
   });
 
   api('api/info').then((info) => {
+    total = info.images;
     const n = info.images.toLocaleString();
     $('#info').textContent = `${info.name} · ${n} images · ${info.model}`;
     document.title = `${info.name} · clip-search`;
