@@ -170,7 +170,6 @@ def embedder(self:ImageSearch):
     dim = self.catalog.get_meta('dim')
     if dim and dim != e.dim: raise ModelMismatchError(f"{self.path} holds {dim}-d vectors; model {self.model!r} makes {e.dim}-d ones")
     self.__dict__['embedder'] = e
-    _export_text_tower(e)
     return e
 
 @patch(as_prop=True)
@@ -436,6 +435,7 @@ def _embed(self:ImageSearch, todo:dict, # uri -> `FileChange`
         self._commit_batch(batch, todo, rep, reader.transient)
         bar.update(len(batch))
     bar.close()
+    if self.model_loaded: _export_text_tower(self.embedder) # after the run, not before its first batch
 
 # %% ../nbs/06_search.ipynb #02144df8
 @patch
