@@ -197,15 +197,6 @@ def reindex(self:ImageSearch,
 
 # %% ../nbs/06d_reindex.ipynb #d29e2058
 @patch
-def follow_model(self:ImageSearch)->bool:
-    "Take the model the directory records now (after a `reindex` switched it), dropping the loaded one; True if it changed."
-    live = self.catalog.get_meta('model')
-    if live is None or live == self.model: return False
-    self.model = live
-    self.__dict__.pop('embedder', None); self.__dict__.pop('_tower', None)
-    return True
-
-@patch
 def migration(self:ImageSearch)->Migration|None:
     "The model change under way in this index, or None."
     return read_migration(self.catalog)

@@ -20,6 +20,8 @@ from .index import normalize
 from .catalog import Catalog
 from .cutoff import relevance_cutoff
 from .store import StoreSettings, store_settings, open_store, reconcile, delta, search_with, FAISS_FILE
+from .video import is_video_uri, parse_frame_uri, frame_at
+from .photos import migrate_photos, fill_photos, with_exif, add_items
 
 # %% auto #0
 __all__ = ['Hit', 'thumbnail_uri', 'Hits', 'HitGroups', 'image_files', 'ModelMismatchError', 'model_id', 'random_weights',
@@ -43,7 +45,9 @@ def thumbnail_uri(path:str, # a local image file
                  )->str|None: # a `data:` URI of a small JPEG, or None when it cannot be read
     "A small inline JPEG of the image at `path`, for HTML."
     try:
-        with open_regular(path) as f: im = load_image(f.read(), draft=size)
+        if (fu := parse_frame_uri(str(path))): im = frame_at(*fu, size=size) # a video frame `VIDEO#t=T`
+        else:
+            with open_regular(path) as f: im = load_image(f.read(), draft=size)
     except (ImageLoadError, OSError, ValueError): return None
     im.thumbnail((size, size))
     buf = io.BytesIO(); im.convert('RGB').save(buf, 'JPEG', quality=80)
@@ -97,6 +101,13 @@ def image_files(source)->list[tuple[Path, dict]]:
 class ModelMismatchError(ValueError):
     "An index directory was opened with a model other than the one that built it."
 
+def _reindex_hint(path, model:str, meta:dict)->str:
+    "How to move the index in `path` to `model` (the command), and how far a migration to it has come."
+    hint = f"move it to the new model without downtime: clip-search reindex {path} --model {model}"
+    if (m := meta.get('reindex') or {}).get('model') == model:
+        hint += f" (that migration is under way: {m.get('done', 0)}/{m.get('total', 0)} embedded; the same command resumes it)"
+    return hint
+
 # %% ../nbs/06_search.ipynb #77161c2b
 def model_id(model:str|os.PathLike)->str:
     "How a model is recorded: the absolute path for a local checkpoint, else the hub name."
@@ -133,7 +144,7 @@ class ImageSearch:
         self.model = model_id(model) if model else stored or model_id(default_model())
         if stored and stored != self.model:
             raise ModelMismatchError(f"{self.path} was indexed with model {stored!r}, not {self.model!r}; "
-                                     "open it without a model, or build a new index for this model")
+                                     f"open it without a model to search it with {stored!r}, or {_reindex_hint(self.path, self.model, meta)}")
         self.settings = store_settings(self.path, meta, store, milvus_uri, collection, index, memory_budget)
         self._locked,self._saved,self._lock = 0,time.time(),threading.RLock()
         self._open_vectors()
@@ -168,7 +179,9 @@ def embedder(self:ImageSearch):
     from clip_search.embedding import CLIPEmbedder # loads torch: only when a model is needed
     e = CLIPEmbedder(self.model, device=self.device, batch_size=self.batch_size, progress=False, **self.embedder_kwargs)
     dim = self.catalog.get_meta('dim')
-    if dim and dim != e.dim: raise ModelMismatchError(f"{self.path} holds {dim}-d vectors; model {self.model!r} makes {e.dim}-d ones")
+    if dim and dim != e.dim:
+        raise ModelMismatchError(f"{self.path} holds {dim}-d vectors; model {self.model!r} makes {e.dim}-d ones; "
+                                 + _reindex_hint(self.path, self.model, self.catalog.meta()))
     self.__dict__['embedder'] = e
     return e
 
@@ -196,11 +209,21 @@ def _open_vectors(self:ImageSearch):
     self._dirty = bool(self.vectors is not None and self.vectors.repaired)
 
 @patch
+def follow_model(self:ImageSearch)->bool:
+    "Take the model the directory records now (after a `reindex` switched it), dropping the loaded one; True if it changed."
+    live = self.catalog.get_meta('model')
+    if live is None or live == self.model: return False
+    self.model = live
+    self.__dict__.pop('embedder', None); self.__dict__.pop('_tower', None)
+    return True
+
+@patch
 def refresh(self:ImageSearch)->bool:
-    "See the rows other processes committed since the last look; True if there were any."
+    "See the rows other processes committed since the last look (and a model a `reindex` switched to); True if there were any."
     with self._lock:
         if self.catalog.data_version() == self._version: return False
         with self.catalog.snapshot():
+            self.follow_model()
             if self.vectors is None or self.catalog.get_meta('store_saved') != self._store_saved: self._open_vectors()
             else:
                 if self._store_ids is None: self._store_ids = self.vectors.ids() # a writer's store matched its commits
@@ -262,9 +285,11 @@ class _WriteLock:
             self.fd = lock_directory(s.path)
         except BaseException: s._lock.release(); raise
         s._locked = 1
+        s.follow_model() # a `reindex` may have switched the model since this object looked
         if s.vectors is None or s.catalog.get_meta('store_saved') != s._store_saved: s._open_vectors() # saved by another process since
         if s.vectors is not None: s._dirty = reconcile(s.vectors, s.catalog) or s._dirty
         s._delta,s._store_ids = None,None # the store now follows the catalogue exactly
+        migrate_photos(s.catalog); fill_photos(s.catalog) # photo columns and keyword table (once), photo fields of older rows
         return s
     def __exit__(self, typ, *_):
         s = self.s
@@ -310,7 +335,7 @@ def _commit(self:ImageSearch, records:list[dict]=(), vectors=None, remove=(), sk
     with self.catalog.transaction():
         if len(remove): self.catalog.remove(remove)
         for o in skips: self.catalog.skip(**o)
-        ids = self.catalog.add(records, vectors) if len(records) else []
+        ids = add_items(self.catalog, records, vectors) if len(records) else [] # with their photo columns
         if len(ids) and self.catalog.get_meta('dim') is None: self.catalog.set_meta(dim=int(np.shape(vectors)[1]))
     if self.vectors is None and len(ids): # the first vectors: the store follows the catalogue
         self.vectors = open_store(self.path, self.catalog, self.settings)
@@ -391,7 +416,7 @@ def _index(self:ImageSearch, entries:list[tuple[Path, dict]], # (file, metadata)
           )->dict:
     "Bring the catalogue in line with `entries`: embed what is new or changed, rename, remove; report counts."
     rep = dict(added=0, updated=0, renamed=0, removed=0, unchanged=0, skipped=[])
-    known = self.catalog.files(folder)
+    known = {u:o for u,o in self.catalog.files(folder).items() if not is_video_uri(u)} # video frames are `sync_videos`'s
     todo,touch = self._scan(entries, known, rep)
     seen = {str(p) for p,_ in entries}
     gone = {u:o for u,o in known.items() if u not in seen} if prune and folder else {}
@@ -428,7 +453,7 @@ def _embed(self:ImageSearch, todo:dict, # uri -> `FileChange`
     "Embed the items of `todo`, batch by batch, committing each batch."
     if not todo: return # nothing to embed: don't even load the model
     embed_files = self.embed_files or self.embedder.embed_files
-    reader = _Reader(load or partial(read_record, draft=None if self.embed_files else self.embedder.draft_size))
+    reader = _Reader(with_exif(load or partial(read_record, draft=None if self.embed_files else self.embedder.draft_size)))
     show = self.progress if self.progress is not None else len(todo) > self.batch_size
     bar = tqdm(total=len(todo), desc='indexing', unit='img', disable=not show)
     for batch in embed_files(list(todo), load=reader):
@@ -642,6 +667,17 @@ def _cut(self:ImageSearch, hits:Hits, cutoff:str|None)->Hits:
     return hits[:max(1, relevance_cutoff(np.array([h.score for h in hits], np.float32)))]
 
 @patch
+def _under_one_model(self:ImageSearch, f):
+    "f(), again if a `reindex` switched the model meanwhile: never an answer mixing two models."
+    m = self.model
+    try: r = f()
+    except Exception:
+        self.refresh()
+        if self.model == m: raise
+        return f()
+    return r if self.model == m else f()
+
+@patch
 def search(self:ImageSearch,
            query, # text, image (Path, bytes, PIL), vector, or a list of (query, weight)
            k:int=10, # number of hits
@@ -652,7 +688,7 @@ def search(self:ImageSearch,
           )->Hits: # best first
     "The `k` indexed images closest to `query`."
     if k < 1: raise ValueError(f"k must be at least 1, not {k}")
-    return self._cut(self._nearest(self.query_vector(query), k, threshold, where, offset), cutoff)
+    return self._cut(self._under_one_model(lambda: self._nearest(self.query_vector(query), k, threshold, where, offset)), cutoff)
 
 # %% ../nbs/06_search.ipynb #0b1f2cb4
 @patch
@@ -666,9 +702,11 @@ def similar(self:ImageSearch,
            )->Hits: # best first, without the image itself
     "More like this: the `k` images closest to indexed image `id` (no model needed)."
     if k < 1: raise ValueError(f"k must be at least 1, not {k}")
-    try: v = next(self.catalog.vectors([id]))[1][0]
-    except (KeyError, ValueError, TypeError, OverflowError): raise KeyError(f"no indexed image with id {id}") from None
-    return self._cut(self._nearest(v, k, threshold, where, offset, exclude=int(id)), cutoff)
+    def near():
+        try: v = next(self.catalog.vectors([id]))[1][0]
+        except (KeyError, ValueError, TypeError, OverflowError): raise KeyError(f"no indexed image with id {id}") from None
+        return self._nearest(v, k, threshold, where, offset, exclude=int(id))
+    return self._cut(self._under_one_model(near), cutoff)
 
 # %% ../nbs/06_search.ipynb #380d3ed8
 def _groups(pairs)->list[list[int]]:
@@ -720,7 +758,7 @@ def info(self:ImageSearch)->dict:
     return dict(path=str(self.path.absolute()), images=len(self), skipped=len(self.catalog.skipped()), model=self.model, store=self.store,
                 dim=self.catalog.get_meta('dim'), index=v.spec if v is not None else None, index_kind=self.kind, memory_budget=self.memory_budget,
                 search_knob=v.knob() if v is not None else {}, index_memory=f.stat().st_size if f.is_file() else 0, disk=disk,
-                folders=self.catalog.get_meta('folders', []))
+                folders=self.catalog.get_meta('folders', []), reindex=self.catalog.get_meta('reindex'))
 
 # %% ../nbs/06_search.ipynb #4ec182d8
 def dataset_metadata(ds, # a `datasets.Dataset`
