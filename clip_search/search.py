@@ -289,7 +289,8 @@ class _WriteLock:
         if s.vectors is None or s.catalog.get_meta('store_saved') != s._store_saved: s._open_vectors() # saved by another process since
         if s.vectors is not None: s._dirty = reconcile(s.vectors, s.catalog) or s._dirty
         s._delta,s._store_ids = None,None # the store now follows the catalogue exactly
-        migrate_photos(s.catalog); fill_photos(s.catalog) # photo columns and keyword table (once), photo fields of older rows
+        # photo columns and keyword table (once), photo fields of older rows; what was done: in `photo_update` (see `upgrade`)
+        s.photo_update = dict(migrated=migrate_photos(s.catalog), **fill_photos(s.catalog))
         return s
     def __exit__(self, typ, *_):
         s = self.s
