@@ -3,6 +3,7 @@
 (() => {
   const $ = (sel) => document.querySelector(sel);
   const form = $('#search-form'), q = $('#q'), k = $('#k'), all = $('#all'), file = $('#file'), drop = $('#drop');
+  const after = $('#after'), before = $('#before'), sort = $('#sort');
   const results = $('#results'), statusEl = $('#status'), errorEl = $('#error'), queryEl = $('#query');
   const labelsInput = $('#labels'), template = $('#card-template');
   let current = null; // the query the grid shows: {kind: 'text'|'similar'|'image', ...}
@@ -54,12 +55,37 @@
     finally { button.disabled = false; }
   }
 
+  // M:SS, or H:MM:SS from an hour (as the CLI writes a video moment)
+  function clock(t) {
+    t = Math.floor(t); const h = Math.floor(t / 3600), m = Math.floor(t / 60) % 60, s = t % 60;
+    const pad = (x) => String(x).padStart(2, '0');
+    return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+  }
+
+  // when, where and with what a photo was taken: "date · place · camera" (as photo_summary writes it)
+  function photoSummary(hit) {
+    let when = (hit.taken || '').slice(0, 16).replace('T', ' ');
+    if (when && hit.taken_from === 'mtime') when += ' (file date)';
+    const where = hit.gps_lat != null && hit.gps_lon != null ? `${(+hit.gps_lat).toFixed(4)}, ${(+hit.gps_lon).toFixed(4)}` : '';
+    const make = hit.camera_make || '', model = hit.camera_model || '';
+    const cam = make && model.toLowerCase().startsWith(make.toLowerCase()) ? model : `${make} ${model}`.trim();
+    return [when, where, cam].filter(Boolean).join(' · ');
+  }
+
   function card(hit) {
     const li = template.content.firstElementChild.cloneNode(true);
-    const title = hit.caption || hit.name || `image ${hit.id}`;
+    const title = hit.video ? `${hit.name} @ ${clock(hit.t || 0)}` : (hit.caption || hit.name || `image ${hit.id}`);
     const a = li.querySelector('.thumb'); a.href = hit.image;
     a.setAttribute('aria-label', `Open full image: ${title}`);
     const img = li.querySelector('img'); img.src = hit.thumb; img.alt = title;
+    if (hit.video) { // a video moment: its player, starting at the moment
+      const v = document.createElement('video');
+      v.src = `videos/${encodeURIComponent(hit.id)}#t=${hit.t || 0}`; v.poster = hit.thumb;
+      v.controls = true; v.muted = true; v.preload = 'metadata'; v.setAttribute('aria-label', title);
+      a.replaceWith(v);
+    }
+    const summary = li.querySelector('.photo'), s = photoSummary(hit);
+    summary.textContent = s; summary.hidden = !s;
     li.querySelector('.score').textContent = hit.score.toFixed(2);
     li.querySelector('.name').textContent = title; li.querySelector('.name').title = title;
     const more = li.querySelector('.more');
@@ -74,6 +100,14 @@
 
   // the relevance cutoff: on unless "Show all" is ticked; the API keeps the hits before the drop-off in the scores
   function cut() { return all.checked ? {} : {cutoff: 'auto'}; }
+  // the photo filters and the order: only what is set
+  function filters() {
+    const f = {};
+    if (after.value) f.after = after.value;
+    if (before.value) f.before = before.value;
+    if (sort.value !== 'score') f.sort = sort.value;
+    return f;
+  }
 
   function render(data, what) {
     results.replaceChildren(...data.hits.map(card));
@@ -120,8 +154,8 @@
   function search(text, push) {
     current = {kind: 'text', text};
     q.value = text; showQuery(null);
-    const opts = {k: k.value, ...(all.checked ? {all: 1} : {})};
-    return run(`“${text}”`, () => api(`api/search?${new URLSearchParams({q: text, k: k.value, ...cut()})}`),
+    const opts = {k: k.value, ...(all.checked ? {all: 1} : {}), ...filters()};
+    return run(`“${text}”`, () => api(`api/search?${new URLSearchParams({q: text, k: k.value, ...cut(), ...filters()})}`),
                push && {q: text, ...opts});
   }
 
@@ -156,6 +190,8 @@
     const p = new URLSearchParams(location.search);
     if (p.get('k') && [...k.options].some((o) => o.value === p.get('k'))) k.value = p.get('k');
     all.checked = p.get('all') === '1';
+    after.value = p.get('after') || ''; before.value = p.get('before') || '';
+    sort.value = ['date', 'date-desc'].includes(p.get('sort')) ? p.get('sort') : 'score';
     if (p.get('q')) return search(p.get('q'), false);
     if (p.get('similar')) return similar(p.get('similar'), false);
     results.replaceChildren(); showQuery(null); setStatus(''); q.value = '';
@@ -168,6 +204,7 @@
   }
   k.addEventListener('change', again);
   all.addEventListener('change', again);
+  for (const el of [after, before, sort]) el.addEventListener('change', again);
   file.addEventListener('change', () => { searchImage(file.files[0]); file.value = ''; });
   window.addEventListener('popstate', fromUrl);
 
