@@ -73,6 +73,7 @@ def _label(h)->str:
     if 'video' in m or 'video' in (m.get('extra') or {}):
         from clip_search.video_search import moment_label
         return moment_label(h)
+    if m.get('taken_from') == 'mtime': m = {**m, 'taken': None} # a file's date alone says nothing of the photo
     if not any(m.get(c) is not None for c in ('taken', 'gps_lat', 'camera_model')): return str(h.path)
     from clip_search.photos import photo_summary
     return f"{h.path}  ({photo_summary(m)})" if photo_summary(m) else str(h.path)
@@ -287,7 +288,7 @@ def search(db:Param("Index directory", str),
     import clip_search.video_search, clip_search.hybrid # search_moments, find
     cut = None if cutoff=='none' else cutoff
     photo = dict(mode=mode, weight=weight, after=after, before=before, camera=camera, near=near, sort=sort)
-    if any(v is not None for v in photo.values()): # the hybrid engine; a plain search keeps the fast text path
+    if any(v is not None for v in photo.values()) or s.has_captions(): # photo filters, or captions to match by keyword: the hybrid engine
         photo = {'weight': 0.5, 'sort': 'score', **{k_:v for k_,v in photo.items() if v is not None}}
         fetch = lambda n, o=0: s.find(terms, n, where=w, offset=o, cutoff=cut, threshold=threshold, **photo) # by date: cutoff auto unless given
         hits = fetch(k, offset) if frames else s._collapsed(fetch, k, offset)

@@ -18,9 +18,7 @@ __all__ = ['MODES', 'SORTS', 'query_words', 'sort_hits']
 @patch
 def upgrade(self:ImageSearch)->dict: # counts of `fill_photos` (read, unreadable, not a file), and whether the schema `migrated` now
     "Add the photo columns and keyword index to this index directory and fill them from the files' headers (no model, no re-embedding)."
-    with self._writing():
-        migrated = migrate_photos(self.catalog)
-        return dict(migrated=migrated, **fill_photos(self.catalog))
+    with self._writing(): return dict(self.photo_update) # taking the write lock migrates and fills (see `_WriteLock`)
 
 # %% ../nbs/06c_hybrid.ipynb #2c849ed9
 def query_words(query, # text, image, vector, or a list of (query, weight) pairs

@@ -70,6 +70,8 @@ class Hits(list):
     def __getitem__(self, i):
         r = super().__getitem__(i)
         return Hits(r, self.caption, self.size) if isinstance(i, slice) else r
+    def __repr__(self)->str: # names, not full paths: what a reader compares
+        return f"Hits({', '.join(f'{h.score:.3f} {os.path.basename(str(h.path))}' for h in self)})"
     def _repr_html_(self)->str:
         cap = f'<div style="font-size:12px;color:#666">{html.escape(self.caption)}</div>' if self.caption else ''
         return '<div>' + (''.join(_cell(h, self.size) for h in self) or '<i>no results</i>') + cap + '</div>'
@@ -640,7 +642,7 @@ def _stored(self:ImageSearch, ids)->np.ndarray:
 @patch
 def _caption(self:ImageSearch)->str|None:
     "What a grid of this index's results must say: that the model's weights are random, if they are."
-    return f"model {self.model}: random weights, the ranking shows the mechanics only" if random_weights(self.model) else None
+    return f"model {Path(self.model).name}: random weights, the ranking shows the mechanics only" if random_weights(self.model) else None
 
 # %% ../nbs/06_search.ipynb #b5fa29ec
 @patch

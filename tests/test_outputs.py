@@ -1,5 +1,5 @@
-"""Saved notebook outputs are documentation (issue 17): none may hold an error, a traceback, a temp path
-or a progress bar, since each would show on the docs site or churn between runs."""
+"""Saved notebook outputs are documentation (issue 17): none may hold an error, a traceback, a temp path,
+a home or cache path or a progress bar, since each would show on the docs site or churn between runs."""
 import json, re
 from pathlib import Path
 import pytest
@@ -7,6 +7,7 @@ import pytest
 NBS = sorted((Path(__file__).resolve().parent.parent/'nbs').glob('*.ipynb'))
 BAD = {'a traceback': re.compile(r'Traceback \(most recent call last\)'),
        'a temp path': re.compile(r'/tmp/|/var/folders/|\\AppData\\Local\\Temp'),
+       'a home or cache path': re.compile(r'/root/|/home/\w+/|\.cache/clip-search'),
        'a progress bar': re.compile(r'\d+it/s\]|\|\s*\d+/\d+ \[\d\d:\d\d')}
 
 def texts(out:dict)->list[str]:
@@ -27,8 +28,9 @@ def problems(nb:dict)->list[str]:
 def test_problems_are_found():
     nb = {'cells': [{'outputs': [{'output_type': 'error', 'ename': 'ValueError'}]},
                     {'outputs': [{'output_type': 'stream', 'text': ['saved to /tmp/tmpab12/x.db\n']}]},
-                    {'outputs': [{'output_type': 'display_data', 'data': {'text/plain': ['100%|##| 3/3 [00:01<00:00, 2.9it/s]']}}]}]}
-    assert problems(nb) == ['cell 0: an error output (ValueError)', 'cell 1: a temp path', 'cell 2: a progress bar']
+                    {'outputs': [{'output_type': 'display_data', 'data': {'text/plain': ['100%|##| 3/3 [00:01<00:00, 2.9it/s]']}}]},
+                    {'outputs': [{'output_type': 'display_data', 'data': {'text/html': ['model /root/.cache/clip-search/random-clip']}}]}]}
+    assert problems(nb) == ['cell 0: an error output (ValueError)', 'cell 1: a temp path', 'cell 2: a progress bar', 'cell 3: a home or cache path']
     assert problems({'cells': [{'outputs': [{'output_type': 'stream', 'text': ['3 results\n']}]}]}) == []
 
 @pytest.mark.parametrize('nb', NBS, ids=[p.name for p in NBS])

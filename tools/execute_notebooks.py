@@ -5,7 +5,7 @@
 
 Cells flagged with a test flag from settings.ini (`#| hub`, `#| slow`) are not run: they get one line of output
 saying so and how to run them. Progress bars are off (TQDM_DISABLE=1) so that saved outputs do not churn.
-A notebook whose run raises is left as it was on disk, and the script exits non-zero naming it.
+Hidden cells (`#| hide`) run but keep no output: it is not on the page. A notebook whose run raises is left as it was on disk, and the script exits non-zero naming it.
 Afterwards `nbdev_clean` tidies the metadata; it keeps the outputs (`clear_all = False` in settings.ini).
 """
 import os, sys, time, subprocess
@@ -41,6 +41,7 @@ def execute(nb_path:Path)->float:
             if flags: cell.outputs, cell.execution_count = [skipped_output(flags)], None; continue
             cell.outputs = []
             shell.cell(cell)
+            if 'hide' in extract_directives(cell, remove=False): cell.outputs = [] # not on the page: keep no output to churn
             if shell.exc: raise RuntimeError(f"{nb_path.name}: a cell raised:\n{cell.source[:500]}\n{shell.prettytb(fname=nb_path)}")
     write_nb(nb, nb_path)
     return time.time() - t
