@@ -797,6 +797,12 @@ class _DatasetRows:
         return decode_record(v['bytes'], uri, self.draft)
 
 # %% ../nbs/06_search.ipynb #14d323cb
+from .exif import columns_exif
+from .photos import PHOTO_COLUMNS
+def _with_columns_exif(meta:dict)->dict:
+    "A dataset row's metadata with the photo fields its columns give (date taken, camera, place), as `columns_exif` reads them."
+    return {**meta, **{k:v for k,v in columns_exif(meta.get('extra') or {}).items() if v is not None and k in PHOTO_COLUMNS}}
+
 @patch
 def add_dataset(self:ImageSearch,
                 ds, # a `datasets.Dataset` (see `load_hf_dataset`)
@@ -815,7 +821,7 @@ def add_dataset(self:ImageSearch,
         rep = dict(added=0, updated=0, renamed=0, removed=0, unchanged=0, skipped=[])
         for i,meta in enumerate(dataset_metadata(ds, col, text_column)):
             uri = f"{prefix}/{i}"
-            if (o := known.get(uri)) is None: todo[uri] = FileChange(uri, meta=meta)
+            if (o := known.get(uri)) is None: todo[uri] = FileChange(uri, meta=_with_columns_exif(meta))
             elif o['status']=='indexed': rep['unchanged'] += 1
             else: rep['skipped'].append(dict(path=uri, reason=o['reason']))
         self._embed(todo, rep, load=_DatasetRows(ds, col, self.embedder.draft_size) if todo else None)
