@@ -238,7 +238,6 @@ def index(folder:Param("Folder of images to index (scanned recursively); run aga
                 r = s.add_dataset(ds, name, split, image_column, text_column)
         finally:
             if ray_emb: ray_emb.close()
-        if len(s): s.upgrade() # photo columns and keyword index, from the files' headers (no re-embedding)
         if json: print(_json.dumps(r, indent=1))
         else:
             for l in [f"skipped {o['path']}: {o['reason']}" for o in r['skipped']] + ([_report(r, folder or hf_dataset, db, s)] if len(s) else []): print(l)
