@@ -186,6 +186,8 @@ def _pipeline(self:RayEmbedder, items:list, load):
     ds = ray.data.from_items([{'b': b, 'items': pickle.dumps(items[i:i+self.batch_size])} for b,i in enumerate(range(0, len(items), self.batch_size))])
     ds.context.execution_options.preserve_order = True
     ds.context.enable_progress_bars = self.progress
+    if hasattr(ds.context, 'max_consecutive_actor_init_deaths'): # Ray >= 2.60: an actor that dies before it starts (on a busy machine Ray Data may
+        ds.context.max_consecutive_actor_init_deaths = self.retries # cancel one it no longer needs, racing its start) is replaced, up to `retries` times in a row
     ds = ds.map_batches(_decode, fn_kwargs=dict(load=load, model=self.model), batch_size=1, num_cpus=1)
     with warnings.catch_warnings(): # Ray 2.51-2.63 take the restart limit only as "remote args", which they mark deprecated
         warnings.filterwarnings('ignore', message='`ray_remote_args` is deprecated')
