@@ -11,8 +11,8 @@ per notebook, that:
 - nbdev's processing succeeded (the error and its traceback are shown if not),
 - no cell of the processed notebook holds an error or a traceback,
 - no cell mixes imports with other code (nbdev's docs build executes such cells out of context),
-- the page is non-trivial, carries the notebook's title, and has a `show_doc` section for every
-  function and class in the matching module's `__all__`.
+- the page is non-trivial, carries the notebook's title, shows only pictures that exist, and has a `show_doc`
+  section for every function and class in the matching module's `__all__`.
 
 It also checks that `nbs/_quarto.yml` is a symlink to the one real `_quarto.yml` and that the
 `_proc/_quarto.yml` Quarto would render from has the same content.
@@ -178,6 +178,9 @@ def test_html_page(docs, nb):
     text = _text(page)
     assert len(text.split()) > 50, f'{nb.name}: the rendered page is nearly empty'
     assert re.search(rf'<h1[^>]*>\s*{re.escape(html.escape(title, quote=False))}', page), f'{nb.name}: title {title!r} not on the page'
+    srcs = re.findall(r'<img\b[^>]*\bsrc="([^"]+)"', page)
+    broken = [s for s in srcs if not re.match(r'(data|https?):', s) and not (nb.parent/html.unescape(s)).is_file()]
+    assert not broken, f'{nb.name}: pictures the page shows but nbs/ lacks: {broken}'
     mod = _module(nb)
     if mod is None: return
     # nbdev inserts and runs `show_doc(name)` after each export, whose markdown starts with a `### name` heading
