@@ -453,7 +453,8 @@ async def knn_service(request:Request, svc:Service, body:KnnQuery):
     n = body.num_images
     m = max(n, body.num_result_ids or n)
     check_k(svc.limits, m, 'num_images' if m == n else 'num_result_ids')
-    hits = await svc.search(await _knn_query(request, svc, body), m, **(dict(mode='hybrid') if body.modality == 'text' else {}))
+    mode = None if body.modality == 'text' else 'vector' # text: captions count (hybrid where there are some); image: the images alone
+    hits = await svc.search(await _knn_query(request, svc, body), m, mode=mode)
     if body.deduplicate: hits = await svc.run(svc.deduplicate, hits)
     return [dict(id=h.id, similarity=round(h.score, 4), **_compat_meta(request, h.path, h.metadata, h.id)) for h in hits[:n]]
 

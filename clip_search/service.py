@@ -178,7 +178,7 @@ class SearchService:
         self.thumbs.mkdir(parents=True, exist_ok=True)
         self.lock,self._reloading = threading.RLock(),threading.Lock()
         self._decoder = ThreadPoolExecutor(self.limits.decoders, thread_name_prefix='clip-search-decode')
-        self._checked = time.monotonic()
+        self._checked,self._captioned = time.monotonic(),None
 
     def call(self, fn, *args):
         "`fn(engine, *args)` under the engine lock (blocking: run it in a thread pool)."
@@ -199,11 +199,19 @@ def maybe_reload(self:SearchService)->bool:
     if self.reload_interval is None or time.monotonic()-self._checked < self.reload_interval: return False
     if not self._reloading.acquire(blocking=False): return False
     try:
-        self._checked = time.monotonic()
+        self._checked,self._captioned = time.monotonic(),None # captions may have come with the new rows
         with self.lock: return self.engine.refresh()
     except Exception as e: # a file caught mid-copy by a backup restore, say: keep serving what we have, try again later
         print(f"clip-search: cannot refresh {self.engine.path} yet ({e})", file=sys.stderr); return False
     finally: self._reloading.release()
+
+# %% ../nbs/08_service.ipynb #c7eea8d5
+@patch
+def captioned(self:SearchService)->bool:
+    "Whether the collection has captions or labels, so that text queries go hybrid by default (looked up again at each reload check)."
+    if self._captioned is None:
+        with self.lock: self._captioned = self.engine.has_captions()
+    return self._captioned
 
 # %% ../nbs/08_service.ipynb #efff804d
 def not_found(id)->RequestError:
@@ -260,14 +268,16 @@ async def search(self:SearchService,
                  frames:bool=False, # list every matching video frame instead of one moment per video
                  **photo, # hybrid and photo options of `ImageSearch.find`: mode, weight, after, before, camera, near, sort
                 )->list[Hit]: # best first
-    "The `k` indexed images closest to `query`; video frames collapsed into moments; photo filters and hybrid ranking on request."
+    "The `k` indexed images closest to `query`; video frames collapsed into moments; photo filters on request; hybrid for a text on a captioned collection unless `mode` says otherwise."
     v = await self.vector(query)
     photo = {n:x for n,x in photo.items() if x is not None}
     if unknown := set(photo) - set(PHOTO_OPTIONS): raise TypeError(f"unknown options {sorted(unknown)}")
     words = query if isinstance(query, str) else None
     def go(s):
-        if photo: return s.find(v, words=words, k=k, threshold=threshold, where=where, offset=offset, cutoff=cutoff, **photo)
-        return s.search_moments(v, k=k, threshold=threshold, where=where, offset=offset, frames=frames, cutoff=cutoff)
+        opts = {'mode': 'hybrid' if words and self.captioned() else 'vector', **photo} # a text on a captioned collection: hybrid
+        if opts == {'mode': 'vector'}: return s.search_moments(v, k=k, threshold=threshold, where=where, offset=offset, frames=frames, cutoff=cutoff)
+        fetch = lambda n, o=0: s.find(v, words=words, k=n, threshold=threshold, where=where, offset=o, cutoff=cutoff, **opts)
+        return fetch(k, offset) if frames else s._collapsed(fetch, k, offset)
     try: return await self.run(self.call, go)
     except ValueError as e: raise RequestError(422, str(e))
 
