@@ -8,14 +8,18 @@ saved as JPEG), with a random-weight model of the exact ViT-B/32 shape (`random_
 
 - the seed notebook's loop: one `CLIPProcessor` + `get_image_features` call per image, float32;
 - `CLIPEmbedder.embed_files` (read, hash, draft-decode and preprocess in worker threads while the model runs,
-  as `clip-search index` does) with each backend, and bf16 once more with no worker threads;
-- `clip-search index` end to end with no flags (the default backend), model loading included;
+  as `clip-search index` does) with each backend (torch float32, bf16, ONNX Runtime float32 and int8, OpenVINO
+  float32 and int8), bf16 once more with no worker threads, and onnx-int8 once more with ONNX Runtime's idle
+  threads spinning (its default, which `OnnxEncoder` turns off);
+- `clip-search index` end to end with no flags (`auto`: the backend it picks is printed, with the guard's
+  timing of each candidate), model loading included;
 - a short text query's latency (p50 and best) per backend;
 
 and prints images/s, the speed-up over the seed loop, each backend's quality guard (sample photos) and its cosine
 similarity to float32 on the benchmark photos. The machine may be shared with other work: every configuration runs
 once per round, on the same slice of photos, rounds interleaved, so that a burst of load elsewhere hits them all;
-the best and the median round are printed, and the load average as it goes.
+the best and the median round are printed, and the load average as it goes. The slow configurations (the seed loop,
+and openvino-int8, which OpenVINO runs without int8 kernels) time `--seed-n` photos in all instead of every one.
 """
 import argparse, hashlib, io, json, os, shutil, sys, tempfile, time, contextlib
 from pathlib import Path
@@ -82,7 +86,9 @@ def text_times(emb, n, q="a fluffy pink cat"):
     for _ in range(n): ts.append(timed(emb.embed_texts, q)[0]*1000)
     return ts
 
-def load(): return ' '.join(open('/proc/loadavg').read().split()[:3])
+def load(): return ' '.join(f'{x:.2f}' for x in os.getloadavg())
+
+SLOW = ('seed loop', 'openvino-int8') # timed on --seed-n photos in all
 
 def cli_index(folder, model):
     "Seconds for `clip-search index FOLDER --db DB --model MODEL` with no other flags, in this process, model loading included."
@@ -126,23 +132,29 @@ def main():
     if 'bf16' in backends:
         embs['bf16, no worker threads'] = CLIPEmbedder(str(model), device=str(dev), batch_size=a.batch_size, backend='bf16', progress=False, workers=0)
         runs['bf16, no worker threads'] = files_runner(embs['bf16, no worker threads'])
+    if 'onnx-int8' in backends: # ONNX Runtime's default: idle threads spin for work
+        from clip_search.backends import OnnxEncoder
+        e = embs['onnx-int8, spinning threads'] = CLIPEmbedder(str(model), device=str(dev), batch_size=a.batch_size, backend='onnx-int8', progress=False)
+        e.encoder = OnnxEncoder(e.encoder.folder, int8=True, spin=True)
+        runs['onnx-int8, spinning threads'] = files_runner(e)
     if a.shape == 'vit-b-32' and not a.skip_multilingual: # the multilingual text encoder's shape (DistilBERT 6 x 768 + dense 768 -> 512)
         from clip_search.testing import random_multilingual
         embs['multilingual text'] = CLIPEmbedder(str(model), device=str(dev), backend='torch', progress=False, text_model=str(random_multilingual('base')))
+    default = CLIPEmbedder(str(model), device=str(dev), progress=False).backend # `auto`: guards and times the candidates once per machine (cached)
     for name,f in runs.items(): f(paths[:2 if name == 'seed loop' else a.batch_size]) # warm-up
     print(f"load average before: {load()}")
     chunks = np.array_split(np.array(paths), a.rounds)
-    ips = {k: [] for k in runs}; vecs = {k: [] for k in runs}; text = {k: [] for k in embs}; cli = []
+    ips = {k: [] for k in runs}; vecs = {k: {} for k in runs}; text = {k: [] for k in embs}; cli = []
     for r,chunk in enumerate(chunks):
         chunk = list(chunk)
         for name,f in runs.items():
-            part = chunk[:max(1, a.seed_n // a.rounds)] if name == 'seed loop' else chunk
+            part = chunk[:max(1, a.seed_n // a.rounds)] if name in SLOW else chunk
             dt,v = timed(f, part)
-            ips[name].append(len(part)/dt); vecs[name] += v
+            ips[name].append(len(part)/dt); vecs[name].update(zip(part, v))
         for name,e in embs.items(): text[name] += text_times(e, 20)
         if not a.skip_cli and r < 2: cli.append(cli_index(folder, model))
         print(f"round {r+1}/{a.rounds}: " + ', '.join(f"{k} {v[-1]:.1f}" for k,v in ips.items()) + f" images/s; load {load()}", flush=True)
-    ref = np.stack(vecs['torch']) if 'torch' in vecs else None
+    ref = vecs.get('torch') # path -> float32 vector
     seed_best = max(ips['seed loop'])
     res = {}
     print(f"\n{'configuration':<26} {'images/s best':>13} {'median':>7} {'x seed loop':>11} {'text p50':>9} {'text min':>9}  quality")
@@ -159,7 +171,7 @@ def main():
             r.update(text_p50_ms=float(np.median(text[name])), text_min_ms=float(np.min(text[name])), backend=e.backend)
             line += f" {r['text_p50_ms']:7.1f}ms {r['text_min_ms']:7.1f}ms"
             if ref is not None and name in vecs:
-                v = np.stack(vecs[name]); c = (v*ref).sum(1)
+                c = np.array([vecs[name][p] @ ref[p] for p in vecs[name]])
                 r.update(cos_mean=float(c.mean()), cos_min=float(c.min()))
                 line += f"  cosine to float32 on these photos {c.mean():.5f} (min {c.min():.5f})"
             if e.guard:
@@ -169,12 +181,18 @@ def main():
         print(line)
     if ref is not None: # what draft decoding changes: float32 on the full decode of the same photos
         full = CLIPEmbedder(str(model), device=str(dev), batch_size=a.batch_size, backend='torch', progress=False, draft=False)
-        m = min(64, len(paths)); c = (np.stack(files_runner(full)(paths[:m]))*ref[:m]).sum(1)
+        m = min(64, len(paths)); c = (np.stack(files_runner(full)(paths[:m]))*np.stack([ref[p] for p in paths[:m]])).sum(1)
         res['draft vs full decode'] = dict(cos_mean=float(c.mean()), cos_min=float(c.min()), n=m)
         print(f"draft decoding vs full decoding (float32, {m} photos): cosine {c.mean():.5f} (min {c.min():.5f})")
     if cli:
         (dt,n) = min(cli)
-        default = CLIPEmbedder(str(model), device=str(dev), progress=False).backend
+        from clip_search.backends import backend_candidates, cached_guard
+        from clip_search.model import load_model
+        lm = load_model(str(model), device=str(dev))
+        g = {b: cached_guard(lm, b) for b in backend_candidates(dev)[:-1]}
+        res['auto'] = dict(picked=default, guard={b: None if r is None else dict(passed=r.passed, ips=r.ips, torch_ips=r.torch_ips) for b,r in g.items()})
+        print(f"auto picks {default}; the guard's timing of each candidate when it first ran (15 sample photos, images/s; float32 alongside): "
+              + ', '.join(f"{b} {r.ips:.1f} vs {r.torch_ips:.1f}{'' if r.passed else ' FAILED'}" if r else f"{b} -" for b,r in g.items()))
         res['clip-search index'] = dict(ips=n/dt, speedup=n/dt/seed_best, seconds=dt, indexed=n, backend=default, runs=[list(o) for o in cli])
         print(f"{'clip-search index':<26} {n/dt:13.1f} {'':>7} {n/dt/seed_best:10.1f}x  (no flags; {n} photos in {dt:.1f} s, best of {len(cli)}, "
               f"model loading included; default backend here: {default})")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_backends.ipynb #3c07f9ec
 from __future__ import annotations
-import copy, hashlib, json, logging, os, shutil, tempfile, warnings
+import copy, hashlib, json, logging, os, shutil, tempfile, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
@@ -17,8 +17,8 @@ from .model import LoadedModel, load_model, features, to_device
 # %% auto #0
 __all__ = ['BACKENDS', 'ONNX_FILES', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'TorchEncoder', 'bf16_encoder',
            'export_text', 'export_image', 'export_onnx', 'OnnxEncoder', 'openvino_available', 'OpenVinoEncoder',
-           'onnx_encoder', 'GuardReport', 'quality_guard', 'backend_candidates', 'make_encoder', 'guard_backend',
-           'select_backend', 'ensure_text_tower']
+           'onnx_encoder', 'GuardReport', 'quality_guard', 'backend_candidates', 'make_encoder', 'cached_guard',
+           'guard_backend', 'select_backend', 'ensure_text_tower']
 
 # %% ../nbs/03a_backends.ipynb #3f4c0276
 BACKENDS = ('torch', 'bf16', 'fp16', 'onnx', 'onnx-int8', 'openvino', 'openvino-int8')
@@ -164,9 +164,10 @@ class OnnxEncoder:
     "Run CLIP's towers exported to ONNX with ONNX Runtime on the CPU."
     def __init__(self, folder:str|Path, # holds the files `export_onnx` writes
                  int8:bool=False, # use the int8-quantised graphs
-                 threads:int|None=None, # ONNX Runtime's intra-op threads; default: as many as PyTorch uses
+                 threads:int|None=None, # ONNX Runtime's intra-op threads; default: as many as PyTorch uses (the physical cores)
+                 spin:bool=False, # let idle threads spin for work (faster only when nothing else needs the cores)
                 ):
-        self.folder,self.int8,self.threads = Path(folder),int8,threads or torch.get_num_threads()
+        self.folder,self.int8,self.threads,self.spin = Path(folder),int8,threads or torch.get_num_threads(),spin
         self.name = 'onnx-int8' if int8 else 'onnx'
         self.files = [self.folder/f for f in ONNX_FILES[self.name]]
         missing = [str(f) for f in self.files if not f.exists()]
@@ -177,7 +178,10 @@ class OnnxEncoder:
         if i not in self._sessions:
             import onnxruntime as ort
             so = ort.SessionOptions()
-            so.intra_op_num_threads = self.threads
+            so.intra_op_num_threads,so.inter_op_num_threads = self.threads,1
+            so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            so.add_session_config_entry('session.intra_op.allow_spinning', '1' if self.spin else '0')
             so.log_severity_level = 3
             self._sessions[i] = ort.InferenceSession(str(self.files[i]), so, providers=['CPUExecutionProvider'])
         return self._sessions[i]
@@ -202,9 +206,10 @@ class OpenVinoEncoder:
     "Run the towers exported to ONNX with OpenVINO on the CPU."
     def __init__(self, folder:str|Path, # holds the files `export_onnx` writes
                  int8:bool=False, # use the int8-quantised graphs
-                 threads:int|None=None, # inference threads; default: OpenVINO's choice
+                 threads:int|None=None, # inference threads; default: as many as PyTorch uses (the physical cores)
+                 cache:bool=True, # keep compiled graphs in `folder/openvino-cache` for faster starts
                 ):
-        self.folder,self.threads = Path(folder),threads
+        self.folder,self.threads,self.cache = Path(folder),threads or torch.get_num_threads(),cache
         self.name = 'openvino-int8' if int8 else 'openvino'
         self.files = [self.folder/f for f in ONNX_FILES['onnx-int8' if int8 else 'onnx']]
         missing = [str(f) for f in self.files if not f.exists()]
@@ -214,8 +219,11 @@ class OpenVinoEncoder:
     def _model(self, i:int):
         if i not in self._models:
             import openvino as ov
-            cfg = {'PERFORMANCE_HINT': 'LATENCY', **({'INFERENCE_NUM_THREADS': self.threads} if self.threads else {})}
-            self._models[i] = ov.Core().compile_model(str(self.files[i]), 'CPU', cfg)
+            core = ov.Core()
+            if self.cache:
+                try: (self.folder/'openvino-cache').mkdir(exist_ok=True); core.set_property({'CACHE_DIR': str(self.folder/'openvino-cache')})
+                except OSError: pass # a read-only export: compile every time
+            self._models[i] = core.compile_model(str(self.files[i]), 'CPU', {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_NUM_THREADS': self.threads})
         return self._models[i]
 
     def image(self, pixels:np.ndarray)->np.ndarray:
@@ -259,8 +267,17 @@ class GuardReport:
     overlap:float # mean share of float32's top-k images per text query that it also ranks in its top k
     k:int # the k of the overlap
     passed:bool # cosine and overlap both at least the guard's thresholds
+    ips:float|None=None # the candidate's image tower, images/s on the sample photos (best of two runs)
+    torch_ips:float|None=None # float32 PyTorch's, measured alongside
     def __str__(self): return (f"{self.backend}: image cosine {self.cosine:.5f} (min {self.min_cosine:.5f}), text cosine {self.text_cosine:.5f}, "
                                f"top-{self.k} overlap {self.overlap:.0%}: {'passed' if self.passed else 'FAILED'}")
+
+def _speed(enc, px:np.ndarray, runs:int=2)->float:
+    "Images/s of `enc.image` on `px`, best of `runs` (after the call that warmed it up)."
+    best = float('inf')
+    for _ in range(runs):
+        t = time.perf_counter(); enc.image(px); best = min(best, time.perf_counter()-t)
+    return len(px)/max(best, 1e-9)
 
 def quality_guard(reference, # float32 encoder (`TorchEncoder`)
                   candidate, # encoder to check
@@ -272,7 +289,7 @@ def quality_guard(reference, # float32 encoder (`TorchEncoder`)
                   images:list|None=None, # default: the sample photos
                   texts:list[str]=GUARD_TEXTS, # the text queries
                  )->GuardReport:
-    "Compare `candidate`'s embeddings with `reference`'s on real photos and text queries."
+    "Compare `candidate`'s embeddings with `reference`'s on real photos and text queries, and time both image towers."
     px = np.stack([preprocess(load_image(p)) for p in (images or list(sample_images().values()))])
     tk = tokenize(texts)
     ri,ci = normalize(reference.image(px)),normalize(candidate.image(px))
@@ -282,20 +299,22 @@ def quality_guard(reference, # float32 encoder (`TorchEncoder`)
     top = lambda t,i: np.argsort(-(t @ i.T), axis=1, kind='stable')[:, :k]
     overlap = float(np.mean([len(set(a) & set(b))/k for a,b in zip(top(rt, ri), top(ct, ci))]))
     return GuardReport(getattr(candidate, 'name', '?'), float(c.mean()), float(c.min()), float((rt*ct).sum(1).mean()),
-                       overlap, k, bool(c.mean() >= min_cosine and overlap >= min_overlap))
+                       overlap, k, bool(c.mean() >= min_cosine and overlap >= min_overlap), _speed(candidate, px), _speed(reference, px))
 
 # %% ../nbs/03a_backends.ipynb #ac003e9c
 def backend_candidates(device:str|torch.device, # where the model runs
                        bf16:bool|None=None, # native bfloat16? default: `cpu_has_bf16()`
                        onnx:bool|None=None, # ONNX Runtime installed? default: `onnxruntime_available()`
-                      )->list[str]: # backend names, fastest first, ending with 'torch'
-    "The backends `'auto'` tries on `device`, in order."
+                       openvino:bool|None=None, # OpenVINO installed? default: `openvino_available()`
+                      )->list[str]: # backend names, ending with 'torch'
+    "The backends `'auto'` considers on `device`."
     device = torch.device(device)
     if device.type == 'cuda': return ['fp16', 'torch']
     if device.type != 'cpu': return ['torch']
     bf16 = cpu_has_bf16() if bf16 is None else bf16
     onnx = onnxruntime_available() if onnx is None else onnx
-    return ['bf16']*bf16 + ['onnx-int8']*onnx + ['torch']
+    ov = openvino_available() if openvino is None else openvino
+    return ['bf16']*bf16 + ['onnx-int8']*onnx + ['openvino']*(onnx and ov) + ['torch']
 
 # %% ../nbs/03a_backends.ipynb #06feef2e
 def make_encoder(lm:LoadedModel, backend:str):
@@ -315,15 +334,31 @@ def make_encoder(lm:LoadedModel, backend:str):
     return onnx_encoder(lm, int8=backend == 'onnx-int8')
 
 # %% ../nbs/03a_backends.ipynb #635d9dfc
+def _versions(backend:str)->str:
+    from importlib.metadata import version, PackageNotFoundError
+    pkgs = ['torch'] + ['onnxruntime']*(backend.startswith(('onnx', 'openvino'))) + ['openvino']*backend.startswith('openvino')
+    def v(p):
+        try: return version(p)
+        except PackageNotFoundError: return '-'
+    return ' '.join(f"{p} {v(p)}" for p in pkgs)
+
+def _cpu_name()->str:
+    try: return next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '')
+    except OSError: return ''
+
 def _guard_key(lm:LoadedModel, backend:str)->str:
-    try: import onnxruntime; ort = onnxruntime.__version__
-    except ImportError: ort = '-'
-    return f"{backend}|{lm.device.type}|{torch.backends.cpu.get_cpu_capability()}|torch {torch.__version__}|ort {ort}|{weights_signature(lm.path)}"
+    dev = lm.device.type if lm.device.type != 'cpu' else f"cpu {_cpu_name()} x{torch.get_num_threads()}"
+    return f"{backend}|{dev}|{torch.backends.cpu.get_cpu_capability()}|{_versions(backend)}|{weights_signature(lm.path)}"
+
+def cached_guard(lm:LoadedModel, backend:str)->GuardReport|None:
+    "The guard's cached report on `backend` for the loaded model on this machine, if there is one (with timings)."
+    c = read_json(backend_dir(lm.path)/'guard.json').get(_guard_key(lm, backend))
+    return GuardReport(**c) if c and c.get('ips') else None
 
 def guard_backend(lm:LoadedModel, encoder)->GuardReport:
     "The quality guard's report on `encoder` for the loaded model, from the cache or measured (and cached)."
+    if (r := cached_guard(lm, encoder.name)) is not None: return r
     f,key = backend_dir(lm.path)/'guard.json',_guard_key(lm, encoder.name)
-    if key in (cached := read_json(f)): return GuardReport(**cached[key])
     r = quality_guard(TorchEncoder(lm.model), encoder, lm.preprocess, lm.tokenize)
     cached = read_json(f); cached[key] = asdict(r)
     try: write_json(f, cached)
@@ -331,6 +366,24 @@ def guard_backend(lm:LoadedModel, encoder)->GuardReport:
     return r
 
 # %% ../nbs/03a_backends.ipynb #6086aff0
+def _auto_reports(lm:LoadedModel)->tuple[dict, dict]: # ({name: `GuardReport`}, {name: encoder built on the way})
+    "The guard's report on each of `'auto'`'s candidates here (cached, or measured now), and the encoders it had to build."
+    reports,built = {},{}
+    for name in backend_candidates(lm.device)[:-1]:
+        if (r := cached_guard(lm, name)) is None:
+            try: built[name] = make_encoder(lm, name)
+            except Exception as e: _log.warning(f"clip-search: backend {name!r} unavailable ({e})"); continue
+            r = guard_backend(lm, built[name])
+        if not r.passed: _log.warning(f"clip-search: not using backend {name!r}, it fails the quality guard: {r}")
+        reports[name] = r
+    return reports, built
+
+# %% ../nbs/03a_backends.ipynb #61b0b31e
+def _fastest(reports:dict)->str|None:
+    "The passing backend with the most images/s in `reports`, if it beats float32; else None."
+    ok = {k: r for k,r in reports.items() if r.passed and r.ips and r.ips > (r.torch_ips or 0)}
+    return max(ok, key=lambda k: ok[k].ips) if ok else None
+
 def select_backend(lm:LoadedModel, backend:str='auto')->tuple: # (encoder, `GuardReport` or None)
     "The encoder to run the loaded model with: `backend` itself, or for 'auto' the fastest here that passes the guard."
     if backend != 'auto':
@@ -339,13 +392,9 @@ def select_backend(lm:LoadedModel, backend:str='auto')->tuple: # (encoder, `Guar
         r = guard_backend(lm, enc)
         if not r.passed: warnings.warn(f"backend {backend!r} fails the quality guard against float32: {r}")
         return enc, r
-    for name in backend_candidates(lm.device):
-        if name == 'torch': return TorchEncoder(lm.model), None
-        try: enc = make_encoder(lm, name)
-        except Exception as e: _log.warning(f"clip-search: backend {name!r} unavailable ({e})"); continue
-        r = guard_backend(lm, enc)
-        if r.passed: return enc, r
-        _log.warning(f"clip-search: not using backend {name!r}, it fails the quality guard: {r}")
+    reports,built = _auto_reports(lm)
+    if (name := _fastest(reports)) is None: return TorchEncoder(lm.model), None
+    return built.get(name) or make_encoder(lm, name), reports[name]
 
 # %% ../nbs/03a_backends.ipynb #f5dd993d
 def _external_weights(f:Path):
