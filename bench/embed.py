@@ -113,6 +113,7 @@ def main():
     ap.add_argument('--skip-cli', action='store_true', help='do not time `clip-search index`')
     ap.add_argument('--skip-multilingual', action='store_true', help='do not time a multilingual text query')
     ap.add_argument('--json', default=None, help='also write the figures to this file')
+    ap.add_argument('--keep-guard', action='store_true', help="keep the guard's cached timings of auto's candidates (default: time them again now)")
     a = ap.parse_args()
     from clip_search.backends import onnxruntime_available, openvino_available, cpu_has_bf16
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
@@ -140,7 +141,10 @@ def main():
     if a.shape == 'vit-b-32' and not a.skip_multilingual: # the multilingual text encoder's shape (DistilBERT 6 x 768 + dense 768 -> 512)
         from clip_search.testing import random_multilingual
         embs['multilingual text'] = CLIPEmbedder(str(model), device=str(dev), backend='torch', progress=False, text_model=str(random_multilingual('base')))
-    default = CLIPEmbedder(str(model), device=str(dev), progress=False).backend # `auto`: guards and times the candidates once per machine (cached)
+    if not a.keep_guard: # `auto` guards and times its candidates once per model and machine: do it again, now
+        from clip_search.core import backend_dir
+        (backend_dir(str(model))/'guard.json').unlink(missing_ok=True)
+    default = CLIPEmbedder(str(model), device=str(dev), progress=False).backend
     for name,f in runs.items(): f(paths[:2 if name == 'seed loop' else a.batch_size]) # warm-up
     print(f"load average before: {load()}")
     chunks = np.array_split(np.array(paths), a.rounds)
@@ -190,9 +194,9 @@ def main():
         from clip_search.model import load_model
         lm = load_model(str(model), device=str(dev))
         g = {b: cached_guard(lm, b) for b in backend_candidates(dev)[:-1]}
-        res['auto'] = dict(picked=default, guard={b: None if r is None else dict(passed=r.passed, ips=r.ips, torch_ips=r.torch_ips) for b,r in g.items()})
-        print(f"auto picks {default}; the guard's timing of each candidate when it first ran (15 sample photos, images/s; float32 alongside): "
-              + ', '.join(f"{b} {r.ips:.1f} vs {r.torch_ips:.1f}{'' if r.passed else ' FAILED'}" if r else f"{b} -" for b,r in g.items()))
+        res['auto'] = dict(picked=default, guard={b: None if r is None else dict(passed=r.passed, ips=r.ips, torch_ips=r.torch_ips, speedup=r.speedup) for b,r in g.items()})
+        print(f"auto picks {default}; the guard's timing of each candidate (15 sample photos, image tower alone, images/s against float32 timed alongside): "
+              + ', '.join(f"{b} {r.ips:.1f} vs {r.torch_ips:.1f} ({r.speedup:.2f}x{'' if r.passed else ', FAILED the guard'})" if r else f"{b} -" for b,r in g.items()))
         res['clip-search index'] = dict(ips=n/dt, speedup=n/dt/seed_best, seconds=dt, indexed=n, backend=default, runs=[list(o) for o in cli])
         print(f"{'clip-search index':<26} {n/dt:13.1f} {'':>7} {n/dt/seed_best:10.1f}x  (no flags; {n} photos in {dt:.1f} s, best of {len(cli)}, "
               f"model loading included; default backend here: {default})")

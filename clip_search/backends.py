@@ -269,6 +269,10 @@ class GuardReport:
     passed:bool # cosine and overlap both at least the guard's thresholds
     ips:float|None=None # the candidate's image tower, images/s on the sample photos (best of two runs)
     torch_ips:float|None=None # float32 PyTorch's, measured alongside
+    @property
+    def speedup(self)->float|None:
+        "How many times as fast as float32 PyTorch, both timed in one run of the guard (a ratio, so other load on the machine cancels out)."
+        return self.ips/self.torch_ips if self.ips and self.torch_ips else None
     def __str__(self): return (f"{self.backend}: image cosine {self.cosine:.5f} (min {self.min_cosine:.5f}), text cosine {self.text_cosine:.5f}, "
                                f"top-{self.k} overlap {self.overlap:.0%}: {'passed' if self.passed else 'FAILED'}")
 
@@ -380,9 +384,9 @@ def _auto_reports(lm:LoadedModel)->tuple[dict, dict]: # ({name: `GuardReport`}, 
 
 # %% ../nbs/03a_backends.ipynb #61b0b31e
 def _fastest(reports:dict)->str|None:
-    "The passing backend with the most images/s in `reports`, if it beats float32; else None."
-    ok = {k: r for k,r in reports.items() if r.passed and r.ips and r.ips > (r.torch_ips or 0)}
-    return max(ok, key=lambda k: ok[k].ips) if ok else None
+    "The passing backend of `reports` with the highest speed-up over float32, if that is above 1; else None."
+    ok = {k: r for k,r in reports.items() if r.passed and (r.speedup or 0) > 1}
+    return max(ok, key=lambda k: ok[k].speedup) if ok else None
 
 def select_backend(lm:LoadedModel, backend:str='auto')->tuple: # (encoder, `GuardReport` or None)
     "The encoder to run the loaded model with: `backend` itself, or for 'auto' the fastest here that passes the guard."
