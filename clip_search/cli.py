@@ -7,13 +7,68 @@ from __future__ import annotations
 import dataclasses, errno, importlib, json as _json, os, shutil, signal, sqlite3, sys
 from contextlib import contextmanager
 from pathlib import Path
-from fastcore.script import anno_parser, Param, store_true
+import argparse, inspect
 
 # %% auto #0
-__all__ = ['DEMO_BANNER', 'COMMANDS', 'CLIError', 'error_message', 'resolve', 'hits_table', 'no_results_hint', 'print_hits',
-           'parse_where', 'query_terms', 'open_index', 'fresh_index', 'index', 'resolve_default', 'search', 'similar',
-           'duplicate_groups', 'dedup', 'human', 'info', 'reindex', 'classify', 'demo', 'models', 'download', 'command',
-           'parser', 'usage', 'run_cli', 'Interrupted', 'main']
+__all__ = ['DEMO_BANNER', 'COMMANDS', 'store_true', 'Param', 'anno_parser', 'CLIError', 'error_message', 'resolve', 'hits_table',
+           'no_results_hint', 'print_hits', 'parse_where', 'query_terms', 'open_index', 'fresh_index', 'index',
+           'resolve_default', 'search', 'similar', 'duplicate_groups', 'dedup', 'human', 'info', 'reindex', 'classify',
+           'demo', 'models', 'download', 'command', 'parser', 'usage', 'run_cli', 'Interrupted', 'main']
+
+# %% ../nbs/09_cli.ipynb #c03d0faf
+def store_true():
+    "Placeholder to pass to `Param` as its type for a flag (argparse's `store_true`)."
+
+class Param:
+    "A command's parameter: help text, type and argparse options, as `fastcore.script.Param` takes them."
+    def __init__(self, help="", type=None, opt=True, action=None, nargs=None, const=None, choices=None, required=None, default=None):
+        if type is store_true: type,action,default = None,'store_true',False
+        self.help,self.type,self.opt,self.action,self.nargs,self.const,self.choices,self.required,self.default,self.negated = \
+            help or "",type,opt,action,nargs,const,choices,required,default,False
+
+    def set_default(self, d):
+        "Take the default `d` from the function's signature: no default makes a positional argument; a default is shown in the help."
+        if self.type is bool and self.action is None:
+            self.type = None
+            if d is True: self.action,self.default,self.negated = 'store_false',True,True
+            else: self.action,self.default = 'store_true',False
+        elif self.default is None:
+            if d is inspect.Parameter.empty: self.opt = False
+            else: self.default = d
+        if self.default is not None: self.help += f" (default: {self.default})"
+
+    @property
+    def pre(self)->str: return '--' if self.opt else '' # an option, or a positional argument
+    @property
+    def kwargs(self)->dict: return {k:v for k,v in vars(self).items() if v is not None and k not in ('opt', 'negated')} # for `add_argument`
+
+# %% ../nbs/09_cli.ipynb #f84f16e0
+class _HelpFormatter(argparse.HelpFormatter):
+    "As wide as the terminal, help at half its width, and help texts as written (no %-expansion)."
+    def __init__(self, prog, indent_increment=2):
+        cols = shutil.get_terminal_size((120,30))[0]
+        super().__init__(prog, max_help_position=cols//2, width=cols, indent_increment=indent_increment)
+    def _expand_help(self, action): return self._get_help_string(action)
+
+def anno_parser(func, # a command: each parameter annotated with a `Param` (this one or fastcore.script's)
+                prog:str|None=None, # the program name in the usage line
+               )->argparse.ArgumentParser:
+    "The `argparse` parser of `func`'s parameters, as `fastcore.script.anno_parser` makes it."
+    params = inspect.signature(func).parameters # a string annotation (postponed evaluation) is read in func's module
+    annos = {k: eval(v.annotation, func.__globals__) if isinstance(v.annotation, str) else v.annotation for k,v in params.items()}
+    if not all(hasattr(a, 'set_default') and hasattr(a, 'kwargs') for a in annos.values()):
+        from fastcore.script import anno_parser as fc_anno_parser # docments as help
+        return fc_anno_parser(func, prog=prog)
+    p = argparse.ArgumentParser(description=func.__doc__, prog=prog, formatter_class=_HelpFormatter)
+    for k,v in params.items():
+        param = annos[k]
+        param.set_default(v.default)
+        kw = param.kwargs
+        if param.negated: kw['dest'] = k
+        p.add_argument(f"{param.pre}{'no-'+k if param.negated else k}", **kw)
+    p.add_argument("--pdb", help=argparse.SUPPRESS, action='store_true') # accepted and ignored, as fastcore.script does
+    p.add_argument("--xtra", help=argparse.SUPPRESS, type=str)
+    return p
 
 # %% ../nbs/09_cli.ipynb #7442f259
 class CLIError(SystemExit):
@@ -491,7 +546,7 @@ def command(name:str):
 
 # %% ../nbs/09_cli.ipynb #b2abdc34
 def _respell(p):
-    "Show dashed long options and one-letter short ones; keep fastcore's underscore spelling as a hidden alias."
+    "Show dashed long options and one-letter short ones; keep the underscore spelling of the parameter name as a hidden alias."
     for a in p._actions:
         if not a.option_strings or a.option_strings[0] in ('-h', '--help'): continue
         o = a.option_strings[0]
