@@ -10,12 +10,19 @@ GET /api/search?q=...&k=10 with a different text every request (so the server's 
   3. users:   N clients that each wait --think seconds between requests, like people using the page
 
 and prints requests/s, p50/p90/p99 latency and the error count of each. The client runs on the same
-machine as the server and takes some of its CPU; `uptime` is printed before and after, since other
-work on the machine changes the figures.
+machine as the server and takes some of its CPU; the load average is printed before and after, since other
+work on the machine changes the figures: compare configurations within one run.
 
-    python bench/serve_load.py                       # defaults: 50 clients, 30 s, 1 worker
-    python bench/serve_load.py --workers 2 --clients 20 --duration 10
-    python bench/serve_load.py --workers 1,2           # both configurations, one after the other, in one run
+Configurations (`--configs`, comma-separated, each TEXT[:WORKERS[:MODE]]) run one after the other, and a
+table at the end puts them side by side:
+  TEXT     model: query texts embedded by the model, waiting texts batched (the default);
+           tower: by the model's exported text tower, one at a time (`serve --text-tower`: ONNX Runtime, int8 where it passed its guard)
+  WORKERS  `serve --workers N` (each worker loads its own model)
+  MODE     the `mode` sent with each search: default (hybrid on this collection, whose records have captions),
+           vector, hybrid or keyword
+
+    python bench/serve_load.py                                  # model:1, tower:1, model:2, model:1:vector
+    python bench/serve_load.py --configs model:1 --clients 20 --duration 10
 
 Each phase also prints the CPU the load client itself used (share of the machine's cores), since it runs beside the server.
 """
@@ -51,7 +58,7 @@ def stats(lat:list[float], errors:int, seconds:float)->str:
     return (f"{len(lat)/seconds:7.1f} req/s  p50 {p50:6.1f} ms  p90 {p90:6.1f} ms  p99 {p99:6.1f} ms  "
             f"max {ms.max():6.1f} ms  ({len(lat)} ok, {errors} errors)")
 
-async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, seed:int=0)->tuple[list, int, float]:
+async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, seed:int=0, mode:str|None=None)->tuple[list, int, float]:
     "`clients` concurrent loops of text searches for `duration` seconds: (latencies, errors, elapsed)."
     lat,errors,counter = [],0,iter(range(10**9))
     end = time.perf_counter() + duration
@@ -63,7 +70,7 @@ async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, s
             while time.perf_counter() < end:
                 t = time.perf_counter()
                 try:
-                    r = await c.get('/api/search', params={'q': query(next(counter) + seed*10**8, rng), 'k': k})
+                    r = await c.get('/api/search', params={'q': query(next(counter) + seed*10**8, rng), 'k': k, **({'mode': mode} if mode else {})})
                     ok = r.status_code == 200 and len(r.json()['hits']) == k
                 except (httpx.HTTPError, ValueError): ok = False
                 if ok: lat.append(time.perf_counter() - t)
@@ -76,22 +83,24 @@ async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, s
 def client_cpu()->float:
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 
-def phase(base, clients, duration, think=0., seed=0)->str:
-    "One phase's figures, with the share of the machine's CPU the client took."
+def phase(base, clients, duration, think=0., seed=0, mode=None)->tuple[str, dict]:
+    "One phase's figures (a line, and the numbers for the table), with the share of the machine's CPU the client took."
     c0 = client_cpu()
-    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed))
+    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed, mode=mode))
     share = (client_cpu()-c0)/(sec*(os.cpu_count() or 1))
-    return f"{stats(lat, err, sec)}  client CPU {100*share:.0f}% of {os.cpu_count()} cores"
+    ms = np.array(lat or [np.nan])*1000
+    return (f"{stats(lat, err, sec)}  client CPU {100*share:.0f}% of {os.cpu_count()} cores",
+            dict(rps=len(lat)/sec, p50=np.percentile(ms, 50), p99=np.percentile(ms, 99), errors=err, client=100*share))
 
-def uptime()->str: return subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()
+def load()->str: return ' '.join(f'{x:.2f}' for x in os.getloadavg())
 
-def serve_and_load(a, workers:int):
-    "Start `clip-search serve --workers N` on the collection and run the three phases against it."
+def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
+    "Start `clip-search serve` in one configuration and run the three phases against it: {phase: figures}."
     with socket.socket() as so: so.bind(('127.0.0.1', 0)); port = so.getsockname()[1]
     base = f'http://127.0.0.1:{port}'
     exe = Path(sys.executable).parent/'clip-search'
     server = subprocess.Popen([str(exe if exe.exists() else 'clip-search'), 'serve', a.db, '--port', str(port), '--workers', str(workers),
-                               '--log-level', 'warning'])
+                               '--log-level', 'warning'] + (['--text-tower'] if text == 'tower' else []))
     try:
         t = time.perf_counter()
         while True:
@@ -99,13 +108,25 @@ def serve_and_load(a, workers:int):
             try:
                 if httpx.get(f'{base}/api/health', timeout=2).status_code == 200: break
             except httpx.HTTPError: time.sleep(0.2)
-        print(f"server up in {time.perf_counter()-t:.1f} s ({workers} worker{'s'*(workers>1)}); warming up")
-        asyncio.run(run(base, 4, 3, seed=9))
-        print(f"1. latency, 1 client, {a.latency_duration:.0f} s:      {phase(base, 1, a.latency_duration, seed=1)}")
-        print(f"2. load, {a.clients} clients, {a.duration:.0f} s, no pause: {phase(base, a.clients, a.duration, seed=2)}")
-        print(f"3. users, {a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests: {phase(base, a.clients, a.duration, think=a.think, seed=3)}")
+        print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}")
+        asyncio.run(run(base, 4, 3, seed=9, mode=mode))
+        out = {}
+        for name,label,clients,think,seed in (('latency', f"1 client, {a.latency_duration:.0f} s", 1, 0., 1),
+                                              ('load', f"{a.clients} clients, {a.duration:.0f} s, no pause", a.clients, 0., 2),
+                                              ('users', f"{a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests", a.clients, a.think, 3)):
+            line,out[name] = phase(base, clients, a.latency_duration if name == 'latency' else a.duration, think=think, seed=seed, mode=mode)
+            print(f"{name:8s} {label}: {line}")
+        return out
     finally:
         server.terminate(); server.wait(60)
+
+def table(results:dict):
+    "The configurations side by side."
+    print(f"\n{'configuration':24s} {'1 client':>16s} {'load: req/s':>12s} {'p50':>8s} {'p99':>8s} {'err':>5s} {'client':>7s} {'users: p50':>11s} {'p99':>8s} {'err':>5s}")
+    for c,r in results.items():
+        l,L,u = r['latency'],r['load'],r['users']
+        print(f"{c:24s} {l['rps']:6.1f}/s {l['p50']:5.1f} ms {L['rps']:12.1f} {L['p50']:6.1f}ms {L['p99']:6.0f}ms {L['errors']:5d} {L['client']:6.0f}% "
+              f"{u['p50']:9.1f}ms {u['p99']:6.0f}ms {u['errors']:5d}")
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,15 +135,20 @@ def main():
     ap.add_argument('--clients', type=int, default=50)
     ap.add_argument('--duration', type=float, default=30, help='seconds of the load and users phases')
     ap.add_argument('--think', type=float, default=1.0, help='mean seconds each client waits between requests in the users phase')
-    ap.add_argument('--workers', default='1', help='uvicorn worker processes; a comma-separated list runs each configuration in turn')
+    ap.add_argument('--configs', default='model:1,tower:1,model:2,model:1:vector', help='TEXT[:WORKERS[:MODE]], comma-separated (see above)')
     ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
     a = ap.parse_args()
-    print(f"before: {uptime()}")
+    print(f"load average before: {load()} ({os.cpu_count()} cores)")
     s = build(Path(a.db), a.n)
     i = s.info()
     print(f"collection: {i['images']:,} vectors of {i['dim']}, index {i['index']}, model {Path(i['model']).name}")
     del s
-    for workers in [int(w) for w in str(a.workers).split(',')]: serve_and_load(a, workers)
-    print(f"after:  {uptime()}")
+    results = {}
+    for c in a.configs.split(','):
+        text,workers,mode = (c.split(':') + ['1', ''][len(c.split(':'))-1:])[:3]
+        if text not in ('model', 'tower'): sys.exit(f"--configs: TEXT is model or tower, not {text!r}")
+        results[c] = serve_and_load(a, text, int(workers), None if mode in ('', 'default') else mode)
+    table(results)
+    print(f"load average after: {load()}")
 
 if __name__ == '__main__': main()

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
-from fastcore.script import Param
+from fastcore.script import Param, store_true
 import clip_search, uvicorn
 from .download import DownloadError, fetch, http_client
 from .search import ImageSearch, Hit
@@ -498,10 +498,11 @@ def create_app(engine:SearchService|ImageSearch|str|Path, # a service, an engine
                name:str|None=None, # the index's name (default: the directory name)
                thumbs:str|Path|None=None, # thumbnail cache folder (default `DB/.thumbs`)
                reload_interval:float|None=2., # seconds between checks for newly committed rows; None: never
+               text_tower:bool=False, # embed query texts with the model's exported text tower (ONNX Runtime, one at a time), not the model
                **kw, # `AppOptions`: cors_origins, expose_paths, fetch_urls, allow_private_urls
               )->FastAPI:
     "The clip-search web app: search page, JSON API, images by id, clip-retrieval endpoints."
-    svc = engine if isinstance(engine, SearchService) else SearchService(engine, limits, name, thumbs, reload_interval=reload_interval)
+    svc = engine if isinstance(engine, SearchService) else SearchService(engine, limits, name, thumbs, reload_interval=reload_interval, text_tower=text_tower)
     app = bare_app(svc, opts := AppOptions(**{k:(tuple(v or ()) if k == 'cors_origins' else v) for k,v in kw.items()}))
     for r in (files, api, compat): app.include_router(r)
     app.mount('/static', StaticFiles(directory=WEB), name='static')
@@ -534,12 +535,13 @@ def serve(db:Param("Index directory to serve", str),
           cors:Param("Origins whose pages may call the API, comma-separated; '' for none", str)='*',
           root_path:Param("URL prefix the app is served under behind a proxy, e.g. /search", str)='',
           forwarded_allow_ips:Param("Addresses of proxies trusted to set X-Forwarded-* headers", str)='127.0.0.1',
-          log_level:Param("uvicorn log level: critical, error, warning, info or debug", str)='info'):
+          log_level:Param("uvicorn log level: critical, error, warning, info or debug", str)='info',
+          text_tower:Param("Embed query texts with the model's exported text tower (ONNX Runtime, one at a time) instead of the model (batched)", store_true)=False):
     "Serve the index in DB: a search page at /, a JSON API under /api, and clip-retrieval's endpoints."
     if workers < 1: raise ValueError(f"--workers must be at least 1, not {workers}")
     if max_upload_mb <= 0 or max_k < 1: raise ValueError("--max-upload-mb must be positive and --max-k at least 1")
     limits = Limits(max_upload=int(max_upload_mb*2**20), max_k=max_k)
-    opts = dict(limits=limits, name=name, thumbs=thumbs, cors_origins=[o.strip() for o in cors.split(',') if o.strip()])
+    opts = dict(limits=limits, name=name, thumbs=thumbs, cors_origins=[o.strip() for o in cors.split(',') if o.strip()], text_tower=text_tower)
     kw = dict(host=host, port=port, log_level=log_level, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, root_path=root_path)
     engine = ImageSearch.open(db) # a clear error before anything starts
     if workers == 1: return uvicorn.run(create_app(engine, **opts), **kw)

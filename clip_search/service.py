@@ -83,8 +83,9 @@ class ModelWorker:
     def __init__(self, embedder:CLIPEmbedder, # the model, loaded once
                  max_batch:int=32, # most texts embedded in one forward pass
                  cache_size:int=4096, # query texts whose vectors are remembered
+                 tower=None, # a `TextTower` that embeds the texts instead of the model (ONNX Runtime, no PyTorch)
                 ):
-        self.embedder,self.max_batch,self.cache_size = embedder,max_batch,cache_size
+        self.embedder,self.max_batch,self.cache_size,self.tower = embedder,max_batch,cache_size,tower
         self._jobs,self._cv = collections.deque(),threading.Condition()
         self._cache = collections.OrderedDict()
         self.batches = collections.Counter() # batch size -> how many text batches of that size ran
@@ -134,7 +135,7 @@ def _run(self:ModelWorker):
 def _texts(self:ModelWorker, batch):
     if not batch: return
     texts = list(dict.fromkeys(a[0] for _,a,_ in batch))
-    try: vecs = dict(zip(texts, self.embedder.embed_texts(texts, progress=False)))
+    try: vecs = dict(zip(texts, self._embed(texts)))
     except BaseException as e:
         for *_,f in batch: f.set_exception(e)
         return
@@ -143,6 +144,12 @@ def _texts(self:ModelWorker, batch):
         for t,v in vecs.items(): self._cache[t] = v; self._cache.move_to_end(t)
         while len(self._cache) > self.cache_size: self._cache.popitem(last=False)
     for _,a,f in batch: f.set_result(vecs[a[0]])
+
+@patch
+def _embed(self:ModelWorker, texts:list[str])->np.ndarray:
+    "Vectors of `texts`: by the model in one batch, or by the text tower one at a time."
+    if self.tower is None: return self.embedder.embed_texts(texts, progress=False)
+    return np.concatenate([self.tower.embed_texts([t]) for t in texts]) # int8 scales each batch as a whole: alone, a text's vector never depends on its neighbours
 
 # %% ../nbs/08_service.ipynb #4826a3d4
 def _thumbs_dir(db:Path)->Path:
@@ -155,6 +162,11 @@ def _thumbs_dir(db:Path)->Path:
     d = cache_dir()/'thumbs'/hashlib.sha1(str(db.absolute()).encode()).hexdigest()[:16]
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+def _tower(engine:ImageSearch):
+    "The engine's exported text tower (`TextTower`), or None: then the model embeds texts."
+    try: return engine._text_tower()
+    except ImportError: return None # onnxruntime missing: the model will do
 
 def is_url(uri:str)->bool:
     "Was this image indexed from the web (its uri an http(s) URL) rather than from a file?"
@@ -169,11 +181,12 @@ class SearchService:
                  thumbs:str|Path|None=None, # thumbnail cache folder (default: `DB/.thumbs`, if writable)
                  thumb_size:int=320, # longest side of a thumbnail, pixels
                  reload_interval:float|None=2., # seconds between checks for newly committed rows; None: never
+                 text_tower:bool=False, # embed query texts with the model's exported text tower (ONNX Runtime, one at a time), as `clip-search search` does
                 ):
         self.engine = engine if isinstance(engine, ImageSearch) else ImageSearch.open(engine) # a typo must not serve a new, empty index
         self.limits,self.thumb_size,self.reload_interval = limits or Limits(),thumb_size,reload_interval
         self.name = name or self.engine.path.absolute().name
-        self.worker = ModelWorker(self.engine.embedder) # loads the model now, once
+        self.worker = ModelWorker(self.engine.embedder, tower=_tower(self.engine) if text_tower else None) # loads the model now, once
         self.thumbs = Path(thumbs) if thumbs else _thumbs_dir(self.engine.path)
         self.thumbs.mkdir(parents=True, exist_ok=True)
         self.lock,self._reloading = threading.RLock(),threading.Lock()
