@@ -8,17 +8,11 @@ import hashlib, os, math
 from pathlib import Path
 import numpy as np, faiss
 from fastcore.basics import patch
+from .core import normalize
 
 # %% auto #0
-__all__ = ['FLAT_MAX', 'normalize', 'parse_bytes', 'index_spec', 'recall_at_k', 'tune', 'VectorIndex', 'file_stamp', 'load',
-           'check_file']
-
-# %% ../nbs/04_index.ipynb #b81bc15e
-def normalize(x:np.ndarray, # (n, d) vectors
-             )->np.ndarray: # float32, same shape, each row of unit length
-    "L2-normalise rows so that inner product is cosine similarity."
-    x = np.asarray(x, dtype=np.float32)
-    return x / np.linalg.norm(x, axis=-1, keepdims=True).clip(1e-12)
+__all__ = ['FLAT_MAX', 'SAMPLE_PER_LIST', 'TWO_LEVEL_MIN', 'parse_bytes', 'index_spec', 'recall_at_k', 'tune', 'two_level_kmeans',
+           'VectorIndex', 'file_stamp', 'load', 'check_file']
 
 # %% ../nbs/04_index.ipynb #d6d59b53
 FLAT_MAX = 50_000 # `auto` builds an exact index up to this many vectors
@@ -69,6 +63,18 @@ def _knob(index):
     if hasattr(o, 'index'): return _knob(o.index) # IndexIDMap2 and IndexPreTransform wrap the real index
     return next((knob for name,knob in _KNOBS.items() if isinstance(o, getattr(faiss, name))), None)
 
+def _topk(q:np.ndarray, x:np.ndarray, k:int, chunk:int=65536)->np.ndarray:
+    "Row numbers of the exact top `k` rows of `x` for each query (by inner product), best first, reading `x` in chunks."
+    best,rows = np.full((len(q), 0), -np.inf, np.float32), np.zeros((len(q), 0), np.int64)
+    for i in range(0, len(x), chunk):
+        c = x[i:i+chunk]
+        s = np.concatenate([best, q @ c.T], 1)
+        r = np.concatenate([rows, np.broadcast_to(np.arange(i, i+len(c)), (len(q), len(c)))], 1)
+        top = np.argpartition(-s, min(k, s.shape[1])-1, axis=1)[:, :k]
+        best,rows = np.take_along_axis(s, top, 1), np.take_along_axis(r, top, 1)
+    order = np.argsort(-best, axis=1, kind='stable')
+    return np.take_along_axis(rows, order, 1)
+
 def tune(index, # a trained, filled FAISS index
          x:np.ndarray, # (n, d) the vectors it holds
          ids:np.ndarray, # their ids
@@ -79,7 +85,7 @@ def tune(index, # a trained, filled FAISS index
     if knob is None: return 1.0
     rng = np.random.default_rng(seed)
     q = x[rng.choice(len(x), min(n_queries, len(x)), replace=False)]
-    truth = ids[np.argsort(-(q @ x.T), axis=1)[:, :k]]
+    truth = ids[_topk(q, x, k)]
     name,values = knob
     ps = faiss.ParameterSpace()
     best = (-1.0, None)
@@ -92,7 +98,52 @@ def tune(index, # a trained, filled FAISS index
     ps.set_index_parameter(index, name, best[1])
     return best[0]
 
+# %% ../nbs/04_index.ipynb #3c6dc562
+def _kmeans(x:np.ndarray, k:int, niter:int, seed:int)->faiss.Kmeans:
+    "Spherical k-means of `x` into `k` clusters, with no floor or cap on points per centroid."
+    km = faiss.Kmeans(x.shape[1], k, niter=niter, spherical=True, seed=seed, min_points_per_centroid=1, max_points_per_centroid=1<<30)
+    km.train(x)
+    return km
+
+def two_level_kmeans(x:np.ndarray, # (n, d) unit vectors, the training sample
+                     k:int, # centroids wanted, at most n
+                     niter:int=10, # k-means iterations at each level (FAISS's IVF default)
+                     seed:int=0,
+                    )->np.ndarray: # (k, d) unit centroids
+    "`k` spherical k-means centroids of `x`: √k coarse clusters, each split in proportion to its size."
+    if not 1 <= k <= len(x): raise ValueError(f"cannot find {k} centroids in {len(x)} points")
+    coarse = _kmeans(x, max(1, round(math.sqrt(k))), niter, seed)
+    assign = coarse.index.search(x, 1)[1][:, 0]
+    parts = [x[assign == c] for c in range(coarse.k)]
+    sizes = np.array([len(p) for p in parts])
+    ks = np.floor(sizes * k / len(x)).astype(int) # at most each part's size, since k <= n
+    while ks.sum() < k: ks[np.argmax(sizes / (ks + 1))] += 1 # the rest to the parts with most points per centroid
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1) # many small k-means: threads would spend more time meeting than working
+    try: return np.concatenate([p if n == len(p) else _kmeans(p, int(n), niter, seed).centroids for p,n in zip(parts, ks) if n])
+    finally: faiss.omp_set_num_threads(threads)
+
+# %% ../nbs/04_index.ipynb #381a42b1
+SAMPLE_PER_LIST = 64 # training vectors per IVF list
+TWO_LEVEL_MIN = 1024 # from this many lists, their centroids come from `two_level_kmeans`
+
+def _train(index, x:np.ndarray, # (n, d) unit vectors the index will hold
+           seed:int=0):
+    "Train `index` on a sample of `x`, sized to its IVF lists."
+    o = faiss.downcast_index(index)
+    nlist = o.nlist if isinstance(o, faiss.IndexIVF) else 0
+    size = min(len(x), max(SAMPLE_PER_LIST*nlist, 64*1024))
+    sample = x[np.sort(np.random.default_rng(seed).choice(len(x), size, replace=False))]
+    if nlist >= TWO_LEVEL_MIN and len(sample) >= SAMPLE_PER_LIST*nlist: # the quantizer is filled: FAISS then trains only the codec
+        o.quantizer.add(two_level_kmeans(sample, nlist, seed=seed))
+    index.train(sample)
+
 # %% ../nbs/04_index.ipynb #7eeae82b
+def _unit(x:np.ndarray)->np.ndarray:
+    "`x` as float32 rows of unit length, copied only when they are not already (a million CLIP vectors are 2 GB)."
+    x = np.asarray(x, dtype=np.float32)
+    return x if x.ndim == 2 and np.allclose(np.einsum('ij,ij->i', x, x), 1, atol=1e-4) else normalize(x)
+
 def _new_index(spec:str, dim:int):
     "An empty FAISS inner-product index for `spec` that supports ids, lookup and (mostly) removal."
     index = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
@@ -119,13 +170,11 @@ class VectorIndex:
               memory_budget:int|str|None=None, # bytes (or '1GB') the vectors may take; see `index_spec`
              )->VectorIndex:
         "Build, train (if needed), fill and tune an index for `vectors`."
-        x = normalize(vectors)
+        x = _unit(vectors)
         ids = np.arange(len(x)) if ids is None else np.asarray(ids, dtype=np.int64)
         self = cls(x.shape[1], index_spec(kind, len(x), x.shape[1], memory_budget))
-        if not self.index.is_trained:
-            rng = np.random.default_rng(0)
-            self.index.train(x[rng.choice(len(x), min(len(x), 256*1024), replace=False)])
-        self.add(x, ids)
+        if not self.index.is_trained: _train(self.index, x)
+        for i in range(0, len(x), 65536): self.add(x[i:i+65536], ids[i:i+65536]) # in chunks: one copy of the vectors, in the index
         self.recall = tune(self.index, x, ids, target_recall)
         return self
 
