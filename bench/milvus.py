@@ -13,6 +13,11 @@ the `auto` index) and for `MilvusIndex`:
     python bench/milvus.py                           # 1M x 512 into Milvus Lite (a local .db folder)
     python bench/milvus.py --n 100000 --kind flat    # smaller, exact index
     python bench/milvus.py --uri http://host:19530   # a Milvus server: the same code
+    python bench/milvus.py --open-only --open-n 100000  # only: opening a Milvus-backed index as a reader vs as a writer
+
+It also prints how long `ImageSearch` takes to open a Milvus Lite-backed index directory of `--open-n` rows for search
+(a reader: no listing of the collection's ids) and for writing (a writer reconciles the collection with the catalogue,
+which lists every id), beside the time of that listing, which every reader paid before issue 18.
 
 Milvus Lite is an embedded, pure-Python Milvus for development and tests; a server's figures differ.
 """
@@ -45,6 +50,24 @@ def row(name, spec, insert, index, lat, batch_qps, r, extra=''):
     p50, p99 = np.percentile(lat, 50)*1e3, np.percentile(lat, 99)*1e3
     print(f"{name:<12} {spec:<16} {insert:>12,.0f} {index:>8.1f} {p50:>9.1f} {p99:>9.1f} {batch_qps:>9.1f} {r:>9.3f}  {extra}", flush=True)
 
+def open_times(n:int, dim:int, batch:int=10_000):
+    "Seconds to open an `ImageSearch` directory of `n` rows on Milvus Lite as a reader, and as a writer (which reconciles)."
+    from clip_search.search import ImageSearch
+    from clip_search.testing import clustered_vectors
+    tmp = Path(tempfile.mkdtemp(dir=os.environ.get('TMPDIR')))
+    try:
+        t = time.time()
+        s = ImageSearch(tmp/'idx', store='milvus')
+        for i in range(0, n, batch): s.add_vectors([dict(uri=f'/bench/{j}.jpg') for j in range(i, min(i+batch, n))], clustered_vectors(min(batch, n-i), dim, seed=i))
+        made = time.time() - t; del s; gc.collect()
+        t = time.time(); r = ImageSearch(tmp/'idx'); reader = time.time() - t
+        t = time.time(); ids = r.vectors.ids(); listing = time.time() - t
+        t = time.time()
+        with ImageSearch(tmp/'idx')._writing(): writer = time.time() - t
+        print(f"ImageSearch on Milvus Lite, {len(ids):,} rows (made in {made:.0f} s): open for search {reader:.2f} s; "
+              f"open for writing (reconciles) {writer:.2f} s; the ids() listing a reader no longer does {listing:.2f} s")
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--n', type=int, default=1_000_000)
@@ -55,8 +78,12 @@ def main():
     ap.add_argument('--kind', default='hnsw', help="MilvusIndex kind: 'hnsw', 'flat', 'ivf', 'ivf_sq8', ... ('auto' is HNSW at this size)")
     ap.add_argument('--batch', type=int, default=10_000, help='vectors per add() call')
     ap.add_argument('--insert', action='store_true', help='plain insert (add(upsert=False)) instead of the default upsert')
+    ap.add_argument('--open-n', type=int, default=100_000, help='rows of the index directory whose reader and writer open times are printed (0: skip)')
+    ap.add_argument('--open-only', action='store_true', help='print only the reader vs writer open times')
     a = ap.parse_args()
     print(f"load at start: {load()}; {os.cpu_count()} CPUs\n")
+    if a.open_only:
+        open_times(a.open_n, a.dim); print(f"load at end: {load()}"); return
     x, q, truth = synthetic_collection(a.n, a.dim, a.queries)
 
     head = f"{'store':<12} {'index':<16} {'insert /s':>12} {'index s':>8} {'p50 ms':>9} {'p99 ms':>9} {'batch q/s':>9} {'recall@10':>9}  knob"
@@ -92,5 +119,6 @@ def main():
     print(f"single-query latency over {len(lat)} queries (FAISS: {len(q)}); load at end: {load()}")
     print(f"peak RSS of this process (Milvus Lite runs inside it): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/2**20:.1f} GiB")
     if tmp: shutil.rmtree(tmp, ignore_errors=True)
+    if a.open_n: open_times(a.open_n, a.dim); print(f"load at end: {load()}")
 
 if __name__ == '__main__': main()

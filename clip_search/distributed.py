@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .images import ImageLoadError
 from .core import normalize
 from .model import CLIPPreprocessor, default_model, resolve_model
-from .embedding import CLIPEmbedder, load_path
+from .embedding import CLIPEmbedder, SkipReason, load_path
 try:
     import ray, ray.data
     from ray.exceptions import RayError
@@ -56,7 +56,7 @@ def _decode_one(items:list, load, model:str)->dict:
     info,px,reason = [],[],[]
     for it in items:
         try: i,im = load(it)
-        except ImageLoadError as e: info.append(None); reason.append(e.reason); continue
+        except ImageLoadError as e: info.append(None); reason.append(SkipReason.of(e)); continue
         info.append(i); px.append(_preprocessor(model)(im)); reason.append(None)
     return dict(info=info, reason=reason, pixels=np.stack(px) if px else None)
 

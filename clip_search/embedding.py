@@ -19,7 +19,7 @@ from .backends import select_backend, backend_candidates
 from .multilingual import load_text_encoder
 
 # %% auto #0
-__all__ = ['CLIPEmbedder', 'load_path', 'embed_dataset']
+__all__ = ['CLIPEmbedder', 'SkipReason', 'load_path', 'embed_dataset']
 
 # %% ../nbs/03c_embedding.ipynb #16851fba
 def _batches(items:list, size:int):
@@ -150,6 +150,18 @@ def embed_images(self:CLIPEmbedder,
     return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
 # %% ../nbs/03c_embedding.ipynb #927adfeb
+class SkipReason(str):
+    "Why an item was skipped (the text), and whether the cause may pass (`transient`, as `ImageLoadError.transient`)."
+    def __new__(cls, reason:str, transient:bool=False):
+        self = super().__new__(cls, reason)
+        self.transient = transient
+        return self
+    @classmethod
+    def of(cls, e:ImageLoadError)->SkipReason: return cls(e.reason, e.transient) # the reason an `ImageLoadError` gives
+    def __reduce__(self): return type(self), (str(self), self.transient)
+    def __repr__(self): return f"SkipReason({str(self)!r}, transient={self.transient})"
+
+# %% ../nbs/03c_embedding.ipynb #ba4650c7
 def load_path(item, # a path, bytes, a file-like or a PIL image
              )->tuple[dict, Image.Image]: # no facts, and the image
     "The simplest `load` for `embed_files`: `load_image` the item."
@@ -160,10 +172,10 @@ def embed_files(self:CLIPEmbedder,
                 items:list, # what `load` takes: paths, or any records
                 load=load_path, # item -> (info dict, PIL image); raises `ImageLoadError` for a bad item; runs in worker threads
                ): # yields a list per batch of (item, info, vector, reason)
-    "Load and embed `items` batch by batch; bad items come back with their reason instead of a vector."
+    "Load and embed `items` batch by batch; bad items come back with their reason (a `SkipReason`) instead of a vector."
     def prepare(it):
         try: info,im = load(it)
-        except ImageLoadError as e: return [it, None, None, e.reason]
+        except ImageLoadError as e: return [it, None, None, SkipReason.of(e)]
         return [it, info, self.preprocess(im), None]
     for res in _prefetch(list(items), prepare, self.batch_size, self.workers):
         good = [r for r in res if r[3] is None]

@@ -155,6 +155,7 @@ def _build_params(index_type:str, nlist:int)->dict:
 # %% ../nbs/04a_milvus.ipynb #b5e99fae
 class MilvusIndex:
     "A Milvus collection as a vector index: inner product over normalised vectors, int64 ids, filterable metadata."
+    live = True # writers change the collection in place, and readers see each change at once (see `clip_search.store`)
     def __init__(self, uri:str|Path, # a local path ending in .db (Milvus Lite) or a server URL such as http://host:19530
                  collection:str='clip_search', # collection name: letters, digits and underscores
                  dim:int|None=None, # vector length: creates the collection now if it does not exist

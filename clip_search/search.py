@@ -200,14 +200,17 @@ def _export_text_tower(e):
     except Exception: pass # an export that fails costs speed, never a result: text queries then use the model
 
 # %% ../nbs/06_search.ipynb #769c5143
+def _is_live(store)->bool: return bool(getattr(store, 'live', False)) # writers change it in place; readers see it at once
+
 @patch
 def _open_vectors(self:ImageSearch):
-    "Open the store as the catalogue records it, and what it lacks or holds in excess (`Delta`)."
+    "Open the store as the catalogue records it, and what it lacks or holds in excess (`Delta`; none for a `live` store)."
     with self.catalog.snapshot():
         self.vectors = open_store(self.path, self.catalog, self.settings)
         self._version,self._store_saved = self.catalog.data_version(), self.catalog.get_meta('store_saved')
-        self._store_ids = self.vectors.ids() if self.vectors is not None else np.zeros(0, np.int64)
-        self._delta = delta(self._store_ids, self.catalog) if self.vectors is not None else None
+        copy = self.vectors is not None and not _is_live(self.vectors) # a reader's own copy, which may lag the catalogue
+        self._store_ids = self.vectors.ids() if copy else np.zeros(0, np.int64)
+        self._delta = delta(self._store_ids, self.catalog) if copy else None
     self._dirty = bool(self.vectors is not None and self.vectors.repaired)
 
 @patch
@@ -227,9 +230,10 @@ def refresh(self:ImageSearch)->bool:
         with self.catalog.snapshot():
             self.follow_model()
             if self.vectors is None or self.catalog.get_meta('store_saved') != self._store_saved: self._open_vectors()
-            else:
+            elif not _is_live(self.vectors):
                 if self._store_ids is None: self._store_ids = self.vectors.ids() # a writer's store matched its commits
-                self._delta,self._version = delta(self._store_ids, self.catalog), self.catalog.data_version()
+                self._delta = delta(self._store_ids, self.catalog)
+            self._version = self.catalog.data_version()
         return True
 
 # %% ../nbs/06_search.ipynb #eb6ed0bb
@@ -439,14 +443,11 @@ def _refresh_fields(self:ImageSearch, ids):
     self.vectors.update(ids, self.catalog.get(ids))
 
 # %% ../nbs/06_search.ipynb #e35ff7f5
-class _Reader:
-    "Read items for `embed_files` with `load`, remembering the ones whose failure may pass (`ImageLoadError.transient`)."
-    def __init__(self, load): self.load,self.transient = load,set()
-    def __call__(self, item):
-        try: return self.load(item)
-        except ImageLoadError as e:
-            if e.transient: self.transient.add(item)
-            raise
+@patch(as_prop=True)
+def _draft_size(self:ImageSearch)->int|None:
+    "How far `read_record` may shrink a JPEG: the draft size of the embedder that runs (None: an `embed_files` that says none)."
+    if self.embed_files is None: return self.embedder.draft_size
+    return getattr(getattr(self.embed_files, '__self__', None), 'draft_size', None) # e.g. `RayEmbedder.draft_size`
 
 @patch
 def _embed(self:ImageSearch, todo:dict, # uri -> `FileChange`
@@ -456,27 +457,27 @@ def _embed(self:ImageSearch, todo:dict, # uri -> `FileChange`
     "Embed the items of `todo`, batch by batch, committing each batch."
     if not todo: return # nothing to embed: don't even load the model
     embed_files = self.embed_files or self.embedder.embed_files
-    reader = _Reader(with_exif(load or partial(read_record, draft=None if self.embed_files else self.embedder.draft_size)))
+    reader = with_exif(load or partial(read_record, draft=self._draft_size))
     show = self.progress if self.progress is not None else len(todo) > self.batch_size
     bar = tqdm(total=len(todo), desc='indexing', unit='img', disable=not show)
     for batch in embed_files(list(todo), load=reader):
-        self._commit_batch(batch, todo, rep, reader.transient)
+        self._commit_batch(batch, todo, rep)
         bar.update(len(batch))
     bar.close()
     if self.model_loaded: _export_text_tower(self.embedder) # after the run, not before its first batch
 
 # %% ../nbs/06_search.ipynb #02144df8
 @patch
-def _commit_batch(self:ImageSearch, batch:list, # (uri, record, vector, reason) from `embed_files`
-                  todo:dict, rep:dict, transient:set):
+def _commit_batch(self:ImageSearch, batch:list, # (uri, record, vector, reason) from `embed_files`; a reason's `transient`: the cause may pass
+                  todo:dict, rep:dict):
     "Commit one embedded batch: its new rows and vectors, the rows they replace, and the skips worth recording."
     olds = {o['id']: o for o in self.catalog.get([todo[u].known['id'] for u,_,_,r in batch if r is None and todo[u].indexed]) if o}
     recs,vecs,replace,skips = [],[],[],[]
     for uri,info,vec,reason in batch:
         c = todo[uri]
         if reason is not None:
-            rep['skipped'].append(dict(path=uri, reason=reason))
-            if uri not in transient and not c.indexed: skips.append(dict(uri=uri, reason=reason, size=c.size, mtime=c.mtime))
+            rep['skipped'].append(dict(path=uri, reason=str(reason)))
+            if not getattr(reason, 'transient', False) and not c.indexed: skips.append(dict(uri=uri, reason=str(reason), size=c.size, mtime=c.mtime))
             continue
         meta = c.meta
         if c.indexed:
@@ -824,5 +825,5 @@ def add_dataset(self:ImageSearch,
             if (o := known.get(uri)) is None: todo[uri] = FileChange(uri, meta=_with_columns_exif(meta))
             elif o['status']=='indexed': rep['unchanged'] += 1
             else: rep['skipped'].append(dict(path=uri, reason=o['reason']))
-        self._embed(todo, rep, load=_DatasetRows(ds, col, self.embedder.draft_size) if todo else None)
+        self._embed(todo, rep, load=_DatasetRows(ds, col, self._draft_size) if todo else None)
         return rep
