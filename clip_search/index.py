@@ -11,8 +11,8 @@ from fastcore.basics import patch
 from .core import normalize
 
 # %% auto #0
-__all__ = ['FLAT_MAX', 'SAMPLE_PER_LIST', 'TWO_LEVEL_MIN', 'parse_bytes', 'index_spec', 'recall_at_k', 'tune', 'two_level_kmeans',
-           'VectorIndex', 'file_stamp', 'load', 'check_file']
+__all__ = ['FLAT_MAX', 'NLIST_MAX', 'SAMPLE_PER_LIST', 'TWO_LEVEL_MIN', 'parse_bytes', 'index_spec', 'recall_at_k', 'tune',
+           'two_level_kmeans', 'VectorIndex', 'file_stamp', 'load', 'check_file']
 
 # %% ../nbs/04_index.ipynb #d6d59b53
 FLAT_MAX = 50_000 # `auto` builds an exact index up to this many vectors
@@ -25,9 +25,11 @@ def parse_bytes(size:str|int|None)->int|None:
     try: return int(float(s[:-1]) * units[s[-1]]) if s and s[-1] in units else int(float(s))
     except ValueError: raise ValueError(f"not a size: {size!r} (use e.g. 1GB, 512MB)") from None
 
+NLIST_MAX = 2048 # `auto` IVF cells at most (issue 18: a million vectors build in a minute on two cores)
+
 def _nlist(n:int)->int:
-    "IVF cells for `n` vectors: a power of two near 4*sqrt(n), with at least 39 training points a cell."
-    return min(2**round(math.log2(max(4*math.sqrt(n), 1))), max(n//39, 1))
+    "IVF cells for `n` vectors: a power of two near 4*sqrt(n), at most `NLIST_MAX`, with at least 39 training points a cell."
+    return min(2**round(math.log2(max(4*math.sqrt(n), 1))), NLIST_MAX, max(n//39, 1))
 
 def index_spec(kind:str, # 'auto', 'flat', 'ivf', 'hnsw' or a FAISS factory string
                n:int, # number of vectors the index is built for
