@@ -23,6 +23,7 @@ table at the end puts them side by side:
 
     python bench/serve_load.py                                  # model:1, tower:1, model:2, model:1:vector
     python bench/serve_load.py --configs model:1 --clients 20 --duration 10
+    python bench/serve_load.py --distinct 20 --configs model:1,model:1:vector  # repeated queries: the query-vector cache answers
 
 Each phase also prints the CPU the load client itself used (share of the machine's cores), since it runs beside the server.
 """
@@ -58,7 +59,7 @@ def stats(lat:list[float], errors:int, seconds:float)->str:
     return (f"{len(lat)/seconds:7.1f} req/s  p50 {p50:6.1f} ms  p90 {p90:6.1f} ms  p99 {p99:6.1f} ms  "
             f"max {ms.max():6.1f} ms  ({len(lat)} ok, {errors} errors)")
 
-async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, seed:int=0, mode:str|None=None)->tuple[list, int, float]:
+async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, seed:int=0, mode:str|None=None, distinct:int=0)->tuple[list, int, float]:
     "`clients` concurrent loops of text searches for `duration` seconds: (latencies, errors, elapsed)."
     lat,errors,counter = [],0,iter(range(10**9))
     end = time.perf_counter() + duration
@@ -70,7 +71,9 @@ async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, s
             while time.perf_counter() < end:
                 t = time.perf_counter()
                 try:
-                    r = await c.get('/api/search', params={'q': query(next(counter) + seed*10**8, rng), 'k': k, **({'mode': mode} if mode else {})})
+                    i = next(counter)
+                    q = query(i % distinct, random.Random(i % distinct)) if distinct else query(i + seed*10**8, rng)
+                    r = await c.get('/api/search', params={'q': q, 'k': k, **({'mode': mode} if mode else {})})
                     ok = r.status_code == 200 and len(r.json()['hits']) == k
                 except (httpx.HTTPError, ValueError): ok = False
                 if ok: lat.append(time.perf_counter() - t)
@@ -83,10 +86,10 @@ async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, s
 def client_cpu()->float:
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 
-def phase(base, clients, duration, think=0., seed=0, mode=None)->tuple[str, dict]:
+def phase(base, clients, duration, think=0., seed=0, mode=None, distinct=0)->tuple[str, dict]:
     "One phase's figures (a line, and the numbers for the table), with the share of the machine's CPU the client took."
     c0 = client_cpu()
-    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed, mode=mode))
+    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed, mode=mode, distinct=distinct))
     share = (client_cpu()-c0)/(sec*(os.cpu_count() or 1))
     ms = np.array(lat or [np.nan])*1000
     return (f"{stats(lat, err, sec)}  client CPU {100*share:.0f}% of {os.cpu_count()} cores",
@@ -109,12 +112,12 @@ def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
                 if httpx.get(f'{base}/api/health', timeout=2).status_code == 200: break
             except httpx.HTTPError: time.sleep(0.2)
         print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}")
-        asyncio.run(run(base, 4, 3, seed=9, mode=mode))
+        asyncio.run(run(base, 4, 3, seed=9, mode=mode, distinct=a.distinct)) # with --distinct, this also fills the query cache
         out = {}
         for name,label,clients,think,seed in (('latency', f"1 client, {a.latency_duration:.0f} s", 1, 0., 1),
                                               ('load', f"{a.clients} clients, {a.duration:.0f} s, no pause", a.clients, 0., 2),
                                               ('users', f"{a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests", a.clients, a.think, 3)):
-            line,out[name] = phase(base, clients, a.latency_duration if name == 'latency' else a.duration, think=think, seed=seed, mode=mode)
+            line,out[name] = phase(base, clients, a.latency_duration if name == 'latency' else a.duration, think=think, seed=seed, mode=mode, distinct=a.distinct)
             print(f"{name:8s} {label}: {line}")
         return out
     finally:
@@ -136,6 +139,7 @@ def main():
     ap.add_argument('--duration', type=float, default=30, help='seconds of the load and users phases')
     ap.add_argument('--think', type=float, default=1.0, help='mean seconds each client waits between requests in the users phase')
     ap.add_argument('--configs', default='model:1,tower:1,model:2,model:1:vector', help='TEXT[:WORKERS[:MODE]], comma-separated (see above)')
+    ap.add_argument('--distinct', type=int, default=0, help='draw the texts from this many distinct queries (the server caches their vectors); 0: every text new')
     ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
     a = ap.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} cores)")
