@@ -299,4 +299,4 @@ def where(self:Catalog, where:dict|None=None, # {key: value or list of values}; 
     "Ids of the indexed items matching every condition of `where`."
     conds = [_condition(k, v) for k,v in (where or {}).items()]
     sql = ' AND '.join(["status='indexed'"] + [c for c,_ in conds])
-    return np.array([r[0] for r in self.db.execute(f'SELECT id FROM items WHERE {sql} ORDER BY id', [a for _,a in conds for a in a])], np.int64)
+    return np.fromiter((r for r, in self.db.execute(f'SELECT id FROM items WHERE {sql} ORDER BY id', [a for _,a in conds for a in a])), np.int64)

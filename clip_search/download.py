@@ -16,7 +16,7 @@ import httpcore, httpx
 from fastcore.basics import store_attr
 from fastcore.script import Param, store_true
 from PIL import Image
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 from . import __version__
 from .images import ImageLoadError, MAX_PIXELS, load_image
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 from fastcore.basics import patch
 from .images import ImageLoadError, read_record
 from .video import parse_frame_uri, frame_at

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from PIL import Image
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 from .images import ImageLoadError
 
 # %% auto #0

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 from fastcore.basics import patch
 from fastcore.meta import delegates
 from .video import VideoLoadError, scan_videos, is_video_path, sample_frames, SampleStats, probe_video, frame_uri, parse_frame_uri, is_video_uri
