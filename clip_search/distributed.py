@@ -5,7 +5,8 @@
 # %% ../nbs/03d_ray.ipynb #ac2d1059
 from __future__ import annotations
 import os, pickle, queue, re, socket, threading, time, warnings
-import numpy as np
+from pathlib import Path
+import numpy as np, torch
 from fastcore.basics import patch
 from .images import ImageLoadError
 from .core import normalize
@@ -17,7 +18,7 @@ try:
 except ImportError as e: raise ImportError("clip_search.distributed needs Ray Data: pip install 'clip-search[ray]'") from e
 
 # %% auto #0
-__all__ = ['RayUnavailableError', 'RayEmbeddingError', 'check_reachable', 'RayEmbedder']
+__all__ = ['RayUnavailableError', 'RayEmbeddingError', 'check_reachable', 'local_threads', 'RayEmbedder']
 
 # %% ../nbs/03d_ray.ipynb #a95cb870
 class RayUnavailableError(ConnectionError):
@@ -65,10 +66,21 @@ def _decode(rows:dict, load, model:str)->dict:
     out = [pickle.dumps(_decode_one(pickle.loads(b), load, model), protocol=5) for b in rows['items']]
     return {'b': rows['b'], 'decoded': np.array(out, dtype=object)}
 
+def local_threads()->int:
+    "The threads PyTorch uses in a process started on this machine outside Ray (whose workers' `OMP_NUM_THREADS` is their CPUs): its physical cores."
+    cores = set()
+    for d in Path('/sys/devices/system/cpu').glob('cpu[0-9]*/topology'): # as PyTorch counts them (cpuinfo's cores)
+        try: cores.add(((d/'physical_package_id').read_text().strip(), (d/'core_id').read_text().strip()))
+        except OSError: pass
+    return len(cores) or os.cpu_count() or 1
+
 class _Embed:
     "Ray actor: one CLIP model; embeds the good items of each decoded batch in one forward pass, as `CLIPEmbedder.embed_files` does."
     def __init__(self, model:str, device:str|None, kwargs:dict):
-        self.embedder = CLIPEmbedder(model, device=device, progress=False, workers=0, **kwargs)
+        ray_threads = torch.get_num_threads()
+        torch.set_num_threads(local_threads()) # pick (and build) the backend as a local run here does
+        try: self.embedder = CLIPEmbedder(model, device=device, progress=False, workers=0, **kwargs)
+        finally: torch.set_num_threads(ray_threads)
     def __call__(self, rows:dict)->dict:
         out = []
         for blob in rows['decoded']:
