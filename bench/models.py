@@ -1,12 +1,14 @@
 """Speed of each model family's shape on this machine, for the models table (`clip_search.models`).
 
-    python bench/models.py                       # every shape, backends torch and onnx-int8
+    python bench/models.py                       # every shape, every CPU backend this machine has
     python bench/models.py --shapes clip-b32 --backends torch,onnx,onnx-int8 --n 64
 
 Random-weight checkpoints of the same shape as the published models (built offline, cached) do exactly the
 same arithmetic as real weights, so their speed is the real models' speed. For each shape and backend it
 prints image-tower throughput on preprocessed 224-pixel images (images/s wall, and CPU-ms per image, which is
-fairer on a shared machine), and one short text query (median of 10, warm: wall ms and CPU ms).
+fairer on a shared machine), and one short text query (median of 10, warm: wall ms and CPU ms). Backends run one after
+another within each shape, and the load average is printed at the start and the end (and per shape): figures taken while other
+programs load the machine are slower than a quiet machine's, and only their ratios within one run compare.
 """
 import argparse, os, time
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -42,22 +44,28 @@ def text_ms(enc, tok:dict, n:int=10)->tuple[float, float]:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--shapes', default=','.join(SHAPES))
-    ap.add_argument('--backends', default='torch,onnx-int8')
+    ap.add_argument('--backends', default=None, help='comma-separated; default: torch, bf16 (where native), onnx, onnx-int8, openvino (where installed)')
     ap.add_argument('--n', type=int, default=32, help='images per timed batch')
     ap.add_argument('--threads', type=int, default=None, help="threads for PyTorch and ONNX Runtime (default: PyTorch's)")
     a = ap.parse_args()
+    from clip_search.backends import cpu_has_bf16, onnxruntime_available, openvino_available
+    ort,ov = onnxruntime_available(),openvino_available()
+    backends = a.backends.split(',') if a.backends else ['torch'] + ['bf16']*cpu_has_bf16() + ['onnx', 'onnx-int8']*ort + ['openvino']*(ort and ov)
     if a.threads: torch.set_num_threads(a.threads) # ONNX Runtime's encoders take as many as PyTorch
-    print(f"{os.cpu_count()} CPUs ({torch.backends.cpu.get_cpu_capability()}), torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")
+    load = lambda: ' '.join(f'{x:.1f}' for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs ({torch.backends.cpu.get_cpu_capability()}), torch threads {torch.get_num_threads()}, load average at start {load()}")
     print("| shape | backend | images/s | CPU ms/image | text query ms | text CPU ms |\n|---|---|---|---|---|---|")
     for shape in a.shapes.split(','):
         lm = load_model(str(SHAPES[shape]()), device='cpu')
         s = lm.model.config.vision_config.image_size
         px = np.random.default_rng(0).standard_normal((a.n, 3, s, s)).astype(np.float32)
         tok = lm.tokenize(['a photo of a dog'])
-        for b in a.backends.split(','):
+        for b in backends:
             enc = make_encoder(lm, b)
             ips,cpu = image_speed(enc, px)
             print(f"| {shape} | {b} | {ips:.1f} | {cpu:.0f} | " + ' | '.join(f'{x:.1f}' for x in text_ms(enc, tok)) + " |", flush=True)
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
+            del enc
+        print(f"(load average after {shape}: {load()})", flush=True)
+    print(f"load average at end: {load()}")
 
 if __name__ == '__main__': main()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # %% auto #0
-__all__ = ['MODELS', 'SPEEDS', 'ModelInfo', 'models_table']
+__all__ = ['OPENCLIP_TABLE', 'METACLIP_TABLE', 'MODELS', 'SPEEDS', 'SPEEDS_IDLE', 'ModelInfo', 'models_table']
 
 # %% ../nbs/03f_models.ipynb #a4d8ad5c
 @dataclass
@@ -17,33 +17,42 @@ class ModelInfo:
     family:str # 'clip' (softmax scoring) or 'siglip' (sigmoid scoring)
     arch:str # the transformers class that loads it
     params:str # parameters, both towers
-    imagenet:float|None # ImageNet-1k zero-shot top-1 accuracy (%), quoted; None: no figure we can cite
-    source:str # where the quality figure is published
+    imagenet:float|None # ImageNet-1k zero-shot top-1 accuracy (%): a published figure, not measured here; None: none we can cite
+    source:str # the table the figure is quoted from
     shape:str|None=None # key of `SPEEDS` measured here on a random-weight model of the same shape
     note:str=''
 
 # %% ../nbs/03f_models.ipynb #91665c32
+OPENCLIP_TABLE = "OpenCLIP results table (mlfoundations/open_clip docs/openclip_results.csv, column 'ImageNet 1k', row {})"
+METACLIP_TABLE = "MetaCLIP README, table 'Pre-trained Models' (facebookresearch/MetaCLIP, column 'IN ZS Acc.', row {})"
+
 MODELS = [
-    ModelInfo('openai/clip-vit-base-patch32', 'clip', 'CLIPModel', '151M', 63.2, 'CLIP paper (Radford et al. 2021)', 'clip-b32',
+    ModelInfo('openai/clip-vit-base-patch32', 'clip', 'CLIPModel', '151M', 63.3, OPENCLIP_TABLE.format('ViT-B-32, openai: 0.6332'), 'clip-b32',
               'the default: the cheapest image tower of the good models'),
-    ModelInfo('laion/CLIP-ViT-B-32-laion2B-s34B-b79K', 'clip', 'CLIPModel', '151M', 66.6, 'OpenCLIP model card', 'clip-b32',
+    ModelInfo('laion/CLIP-ViT-B-32-laion2B-s34B-b79K', 'clip', 'CLIPModel', '151M', 66.6, OPENCLIP_TABLE.format('ViT-B-32, laion2b_s34b_b79k: 0.6656'), 'clip-b32',
               'same shape and speed as the default, trained on LAION-2B'),
-    ModelInfo('facebook/metaclip-b32-400m', 'clip', 'CLIPModel', '151M', 65.5, 'MetaCLIP paper (Xu et al. 2023)', 'clip-b32'),
-    ModelInfo('openai/clip-vit-base-patch16', 'clip', 'CLIPModel', '150M', 68.3, 'OpenCLIP results table (OpenAI weights)', 'clip-b16'),
-    ModelInfo('facebook/metaclip-b16-fullcc2.5b', 'clip', 'CLIPModel', '150M', 72.1, 'MetaCLIP paper (Xu et al. 2023)', 'clip-b16'),
-    ModelInfo('google/siglip-base-patch16-224', 'siglip', 'SiglipModel', '203M', None, 'SigLIP paper (Zhai et al. 2023)', 'siglip-b16',
+    ModelInfo('facebook/metaclip-b32-400m', 'clip', 'CLIPModel', '151M', 65.5, METACLIP_TABLE.format('ViT-B-32-quickgelu, metaclip_400m: 65.5'), 'clip-b32'),
+    ModelInfo('openai/clip-vit-base-patch16', 'clip', 'CLIPModel', '150M', 68.3, OPENCLIP_TABLE.format('ViT-B-16, openai: 0.6834'), 'clip-b16'),
+    ModelInfo('facebook/metaclip-b16-fullcc2.5b', 'clip', 'CLIPModel', '150M', 72.1, METACLIP_TABLE.format('ViT-B-16-quickgelu, metaclip_2_5b: 72.1'), 'clip-b16'),
+    ModelInfo('google/siglip-base-patch16-224', 'siglip', 'SiglipModel', '203M', None, 'no figure cited here', 'siglip-b16',
               "its tokenizer has no `tokenizers` form: text queries load the full model"),
-    ModelInfo('google/siglip2-base-patch16-224', 'siglip', 'SiglipModel', '~375M', None, 'SigLIP 2 paper (Tschannen et al. 2025)', 'siglip-b16',
-              'multilingual; Immich reports 75.2 for ViT-B-16-SigLIP2 against 68.8 for a LAION ViT-B-32 on its own benchmark (quoted in issue 14)'),
-    ModelInfo('openai/clip-vit-large-patch14', 'clip', 'CLIPModel', '428M', 75.5, 'OpenCLIP results table (OpenAI weights)', None),
-    ModelInfo('laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K', 'clip', 'CLIPModel', '428M', 79.2, 'DataComp paper (Gadre et al. 2023)', None),
-    ModelInfo('laion/CLIP-ViT-H-14-laion2B-s32B-b79K', 'clip', 'CLIPModel', '986M', 78.0, 'OpenCLIP model card', None),
-    ModelInfo('facebook/metaclip-2-worldwide-huge-quickgelu', 'clip', 'MetaClip2Model', '~1B', None, 'MetaCLIP 2 paper (Chuang et al. 2025)', None,
+    ModelInfo('google/siglip2-base-patch16-224', 'siglip', 'SiglipModel', '~375M', None, 'no figure cited here', 'siglip-b16',
+              'multilingual; issue 14 quotes Immich\'s own benchmark, 75.2 for ViT-B-16-SigLIP2 against 68.8 for a LAION ViT-B-32 (published figures, not measured here)'),
+    ModelInfo('openai/clip-vit-large-patch14', 'clip', 'CLIPModel', '428M', 75.5, OPENCLIP_TABLE.format('ViT-L-14, openai: 0.7554'), None),
+    ModelInfo('laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K', 'clip', 'CLIPModel', '428M', 79.2, OPENCLIP_TABLE.format('ViT-L-14, datacomp_xl_s13b_b90k: 0.7921'), None),
+    ModelInfo('laion/CLIP-ViT-H-14-laion2B-s32B-b79K', 'clip', 'CLIPModel', '986M', 78.0, OPENCLIP_TABLE.format('ViT-H-14, laion2b_s32b_b79k: 0.7796'), None),
+    ModelInfo('facebook/metaclip-2-worldwide-huge-quickgelu', 'clip', 'MetaClip2Model', '~1B', None, 'no figure cited here', None,
               '300+ languages'),
 ]
 
 # %% ../nbs/03f_models.ipynb #532341c1
-SPEEDS = { # (shape, backend) -> (images/s, CPU ms per image, text query ms): one run of bench/models.py --threads 2, idle Xeon (AVX-512)
+SPEEDS = { # (shape, backend) -> (images/s, CPU ms per image, text query ms): bench/models.py --n 16, this project's 2-core machine, measured under load
+    ('clip-b32', 'torch'): (0.9, 144, 2826.3), ('clip-b32', 'bf16'): (2.0, 93, 3538.7), ('clip-b32', 'onnx'): (3.2, 81, 18.0), ('clip-b32', 'onnx-int8'): (30.0, 16, 3.5), ('clip-b32', 'openvino'): (8.8, 19, 110.8),
+    ('clip-b16', 'torch'): (0.6, 351, 2418.9), ('clip-b16', 'bf16'): (3.2, 154, 1545.1), ('clip-b16', 'onnx'): (1.0, 351, 83.0), ('clip-b16', 'onnx-int8'): (2.4, 111, 28.4), ('clip-b16', 'openvino'): (3.7, 70, 118.1),
+    ('siglip-b16', 'torch'): (0.7, 404, 8609.9), ('siglip-b16', 'bf16'): (4.0, 144, 2717.5), ('siglip-b16', 'onnx'): (0.9, 338, 173.8), ('siglip-b16', 'onnx-int8'): (1.3, 189, 35.2), ('siglip-b16', 'openvino'): (3.4, 69, 261.2),
+}
+
+SPEEDS_IDLE = { # the same, from one run of bench/models.py --threads 2 on 2 threads of the device machine's idle Xeon (AVX-512): CPU, not CUDA
     ('clip-b32', 'torch'): (18.3, 108, 23.7), ('clip-b32', 'onnx'): (19.8, 101, 15.0), ('clip-b32', 'onnx-int8'): (61.4, 33, 4.3),
     ('clip-b16', 'torch'): (4.1, 469, 22.8), ('clip-b16', 'onnx'): (4.8, 417, 14.3), ('clip-b16', 'onnx-int8'): (15.3, 131, 5.8),
     ('siglip-b16', 'torch'): (4.9, 398, 127.3), ('siglip-b16', 'onnx'): (4.0, 495, 86.4), ('siglip-b16', 'onnx-int8'): (10.3, 194, 29.2),
@@ -53,23 +62,25 @@ SPEEDS = { # (shape, backend) -> (images/s, CPU ms per image, text query ms): on
 def _fmt(x, spec:str)->str: return '—' if x is None else format(x, spec)
 
 def models_table(backend:str='onnx-int8', # the backend whose measured speed is shown
+                 speeds:dict|None=None, # (shape, backend) -> (images/s, CPU ms per image, text ms); default `SPEEDS`
                 )->str: # an aligned plain-text table, then notes
     "The recommended checkpoints: family, published ImageNet zero-shot accuracy, and the speed measured here."
     from clip_search.model import DEFAULT_MODEL
     head = ('model', 'family', 'params', 'ImageNet 0-shot %', f'img/s ({backend})', 'CPU ms/img', 'text ms')
     rows = [head]
     for m in MODELS:
-        ips,cpu,txt = SPEEDS.get((m.shape, backend), (None, None, None))
+        ips,cpu,txt = (SPEEDS if speeds is None else speeds).get((m.shape, backend), (None, None, None))
         rows.append((m.name + (' *' if m.name == DEFAULT_MODEL else ''), m.family, m.params, _fmt(m.imagenet, '.1f'),
                      _fmt(ips, '.1f'), _fmt(cpu, '.0f'), _fmt(txt, '.1f')))
     w = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ['  '.join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i,c in enumerate(r)) for r in rows]
     return '\n'.join(lines + ['', f"* the default ({DEFAULT_MODEL}): {_why_default()}",
-        "ImageNet figures are quoted from each model's paper or model card (see clip_search.models.MODELS), not measured here;",
-        "speeds: bench/models.py --threads 2 on random-weight models of the same shape, idle AVX-512 Xeon ('—': not measured).",
+        "ImageNet figures: published figures, not measured here, each quoted from a named table (clip_search.models.MODELS: source);",
+        "speeds: bench/models.py on random-weight models of the same shape, on a shared 2-core machine, measured under load",
+        "(compare rows, not absolute rates; an idle machine's run is in clip_search.models.SPEEDS_IDLE; '—': not measured).",
         "SigLIP models score with a sigmoid: their cosine similarities sit on another scale than CLIP's (see the notes on thresholds)."])
 
 def _why_default()->str:
     return ("the cheapest image tower among the good models: 49 patches per image against 196 for the /16 models, "
-            "a quarter of their CPU time per image (33 ms against 131-194 in onnx-int8); laion/CLIP-ViT-B-32-laion2B-s34B-b79K "
+            "a fraction of their CPU time per image here (16 ms against 111-189 in onnx-int8, measured under load); laion/CLIP-ViT-B-32-laion2B-s34B-b79K "
             "has the same cost and a higher published ImageNet score")
