@@ -267,7 +267,7 @@ class GuardReport:
     overlap:float # mean share of float32's top-k images per text query that it also ranks in its top k
     k:int # the k of the overlap
     passed:bool # cosine and overlap both at least the guard's thresholds
-    ips:float|None=None # the candidate's image tower, images/s on the sample photos (best of two runs)
+    ips:float|None=None # the candidate's image tower, images/s on the sample photos (best of three runs)
     torch_ips:float|None=None # float32 PyTorch's, measured alongside
     @property
     def speedup(self)->float|None:
@@ -276,12 +276,13 @@ class GuardReport:
     def __str__(self): return (f"{self.backend}: image cosine {self.cosine:.5f} (min {self.min_cosine:.5f}), text cosine {self.text_cosine:.5f}, "
                                f"top-{self.k} overlap {self.overlap:.0%}: {'passed' if self.passed else 'FAILED'}")
 
-def _speed(enc, px:np.ndarray, runs:int=2)->float:
-    "Images/s of `enc.image` on `px`, best of `runs` (after the call that warmed it up)."
-    best = float('inf')
-    for _ in range(runs):
-        t = time.perf_counter(); enc.image(px); best = min(best, time.perf_counter()-t)
-    return len(px)/max(best, 1e-9)
+def _speeds(encoders:list, px:np.ndarray, rounds:int=3)->list[float]:
+    "Images/s of each encoder's `image` on `px`, best of `rounds`, the encoders taking turns (each warmed up already)."
+    best = [float('inf')]*len(encoders)
+    for _ in range(rounds):
+        for i,e in enumerate(encoders):
+            t = time.perf_counter(); e.image(px); best[i] = min(best[i], time.perf_counter()-t)
+    return [len(px)/max(b, 1e-9) for b in best]
 
 def quality_guard(reference, # float32 encoder (`TorchEncoder`)
                   candidate, # encoder to check
@@ -303,7 +304,7 @@ def quality_guard(reference, # float32 encoder (`TorchEncoder`)
     top = lambda t,i: np.argsort(-(t @ i.T), axis=1, kind='stable')[:, :k]
     overlap = float(np.mean([len(set(a) & set(b))/k for a,b in zip(top(rt, ri), top(ct, ci))]))
     return GuardReport(getattr(candidate, 'name', '?'), float(c.mean()), float(c.min()), float((rt*ct).sum(1).mean()),
-                       overlap, k, bool(c.mean() >= min_cosine and overlap >= min_overlap), _speed(candidate, px), _speed(reference, px))
+                       overlap, k, bool(c.mean() >= min_cosine and overlap >= min_overlap), *_speeds([candidate, reference], px))
 
 # %% ../nbs/03a_backends.ipynb #ac003e9c
 def backend_candidates(device:str|torch.device, # where the model runs
