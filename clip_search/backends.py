@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_backends.ipynb #3c07f9ec
 from __future__ import annotations
-import copy, hashlib, json, logging, os, shutil, tempfile, time, warnings
+import contextlib, copy, hashlib, json, logging, os, shutil, tempfile, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
@@ -371,16 +371,28 @@ def guard_backend(lm:LoadedModel, encoder)->GuardReport:
     return r
 
 # %% ../nbs/03a_backends.ipynb #6086aff0
+@contextlib.contextmanager
+def _guard_lock(lm:LoadedModel):
+    "Hold an exclusive lock on the loaded model's guard results (a no-op where there is no `fcntl` or the folder is read-only)."
+    try:
+        import fcntl
+        d = backend_dir(lm.path); d.mkdir(parents=True, exist_ok=True)
+        f = open(d/'guard.lock', 'a')
+    except (ImportError, OSError): yield; return
+    try: fcntl.flock(f, fcntl.LOCK_EX); yield
+    finally: f.close()
+
 def _auto_reports(lm:LoadedModel)->tuple[dict, dict]: # ({name: `GuardReport`}, {name: encoder built on the way})
     "The guard's report on each of `'auto'`'s candidates here (cached, or measured now), and the encoders it had to build."
-    reports,built = {},{}
-    for name in backend_candidates(lm.device)[:-1]:
-        if (r := cached_guard(lm, name)) is None:
-            try: built[name] = make_encoder(lm, name)
-            except Exception as e: _log.warning(f"clip-search: backend {name!r} unavailable ({e})"); continue
-            r = guard_backend(lm, built[name])
-        if not r.passed: _log.warning(f"clip-search: not using backend {name!r}, it fails the quality guard: {r}")
-        reports[name] = r
+    reports,built,names = {},{},backend_candidates(lm.device)[:-1]
+    with _guard_lock(lm) if any(cached_guard(lm, n) is None for n in names) else contextlib.nullcontext():
+        for name in names:
+            if (r := cached_guard(lm, name)) is None:
+                try: built[name] = make_encoder(lm, name)
+                except Exception as e: _log.warning(f"clip-search: backend {name!r} unavailable ({e})"); continue
+                r = guard_backend(lm, built[name])
+            if not r.passed: _log.warning(f"clip-search: not using backend {name!r}, it fails the quality guard: {r}")
+            reports[name] = r
     return reports, built
 
 # %% ../nbs/03a_backends.ipynb #61b0b31e
