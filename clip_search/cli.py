@@ -345,7 +345,7 @@ def search(db:Param("Index directory", str),
     if any(v is not None for v in photo.values()) or s.has_captions(): # photo filters, or captions to match by keyword: the hybrid engine
         photo = {'weight': 0.5, 'sort': 'score', **{k_:v for k_,v in photo.items() if v is not None}}
         fetch = lambda n, o=0: s.find(terms, n, where=w, offset=o, cutoff=cut, threshold=threshold, **photo) # by date: cutoff auto unless given
-        hits = fetch(k, offset) if frames else s._collapsed(fetch, k, offset)
+        hits = s.moments(fetch, k, offset, frames)
     else: hits = s.search_moments(terms, k=k, threshold=threshold, where=w, offset=offset, cutoff=cut, frames=frames)
     print_hits(hits, json, lambda: _photo_hint(s, after, before, camera, near) or no_results_hint(s, w))
     return hits

@@ -290,7 +290,7 @@ async def search(self:SearchService,
         opts = {'mode': 'hybrid' if words and self.captioned() else 'vector', **photo} # a text on a captioned collection: hybrid
         if opts == {'mode': 'vector'}: return s.search_moments(v, k=k, threshold=threshold, where=where, offset=offset, frames=frames, cutoff=cutoff)
         fetch = lambda n, o=0: s.find(v, words=words, k=n, threshold=threshold, where=where, offset=o, cutoff=cutoff, **opts)
-        return fetch(k, offset) if frames else s._collapsed(fetch, k, offset)
+        return s.moments(fetch, k, offset, frames)
     try: return await self.run(self.call, go)
     except ValueError as e: raise RequestError(422, str(e))
 

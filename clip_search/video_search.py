@@ -221,11 +221,17 @@ def moment_label(hit:Hit)->str:
 
 # %% ../nbs/06b_video.ipynb #9d48f8eb
 @patch
-def _collapsed(self:ImageSearch, fetch, k:int, offset:int)->list[Hit]:
-    "The results `offset` to `offset+k` of `fetch(n)` (the top n frame hits) after collapsing."
+def moments(self:ImageSearch,
+            fetch, # (n, offset) -> the hits `offset` to `offset+n` of any ranked search, frames listed one by one
+            k:int=10, # number of results (a video counts once)
+            offset:int=0, # skip this many results first
+            frames:bool=False, # list every matching frame instead of collapsing videos into moments
+           )->list[Hit]: # best first
+    "The results `offset` to `offset+k` of the ranking `fetch` gives, with each video's frames collapsed into one moment."
+    if frames: return fetch(k, offset)
     n = max(4*(k + offset), 32)
     while True:
-        hits = fetch(n)
+        hits = fetch(n, 0)
         out = collapse_moments(hits)
         if len(out) >= k + offset or len(hits) < n: return out[offset:offset+k]
         n *= 4
@@ -241,8 +247,7 @@ def search_moments(self:ImageSearch,
                    **kwargs, # passed on to `search` (e.g. `cutoff`)
                   )->list[Hit]: # best first
     "`search`, with each video's matching frames collapsed into one moment."
-    if frames: return self.search(query, k=k, threshold=threshold, where=where, offset=offset, **kwargs)
-    return self._collapsed(lambda n: self.search(query, k=n, threshold=threshold, where=where, **kwargs), k, offset)
+    return self.moments(lambda n, o: self.search(query, k=n, threshold=threshold, where=where, offset=o, **kwargs), k, offset, frames)
 
 # %% ../nbs/06b_video.ipynb #afb5c03e
 @patch
@@ -256,8 +261,7 @@ def similar_moments(self:ImageSearch,
                     **kwargs, # passed on to `similar` (e.g. `cutoff`)
                    )->list[Hit]: # best first, without `id` itself
     "More like this, from a photo or a frame, with each video's frames collapsed into one moment."
-    if frames: return self.similar(id, k=k, threshold=threshold, where=where, offset=offset, **kwargs)
-    return self._collapsed(lambda n: self.similar(id, k=n, threshold=threshold, where=where, **kwargs), k, offset)
+    return self.moments(lambda n, o: self.similar(id, k=n, threshold=threshold, where=where, offset=o, **kwargs), k, offset, frames)
 
 # %% ../nbs/06b_video.ipynb #05df81e9
 @dataclass
