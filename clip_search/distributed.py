@@ -141,7 +141,9 @@ class RayEmbedder:
 
     def __enter__(self): return self
     def __exit__(self, *_): self.close()
-    def __repr__(self): return f"RayEmbedder({self.model!r}, address={self.address!r}, concurrency={self.concurrency}, num_gpus={self.num_gpus})"
+    def __repr__(self): # a checkpoint in a local folder by its name, as the engine's captions do
+        m = Path(self.model).name if os.path.isabs(self.model) else self.model
+        return f"RayEmbedder({m!r}, address={self.address!r}, concurrency={self.concurrency}, num_gpus={self.num_gpus})"
 
 # %% ../nbs/03d_ray.ipynb #e7b2f07d
 def _embed_actors()->dict:
