@@ -49,7 +49,7 @@ class CLIPEmbedder:
                  device:str|None=None, # 'cuda', 'cpu', ...; default: CUDA when available
                  batch_size:int=32, # items per forward pass
                  progress:bool|None=None, # progress bar: None shows one when there is more than one batch
-                 backend:str='auto', # 'auto', 'torch' (float32), 'bf16', 'fp16' (GPU), 'onnx' or 'onnx-int8' (CPU)
+                 backend:str='auto', # 'auto' (the fastest that passes the quality guard), 'torch' (float32), 'bf16', 'fp16' (GPU), 'onnx', 'onnx-int8', 'openvino' or 'openvino-int8' (CPU)
                  text_model:str|None=None, # optional text encoder into the same space, e.g. 'sentence-transformers/clip-ViT-B-32-multilingual-v1'
                  workers:int|None=None, # threads that load and preprocess images; default: one per CPU core, at most 8
                  draft:bool=True, # let the JPEG decoder shrink big photos towards the model's input size (much faster decoding)
