@@ -46,10 +46,10 @@ MODELS = [
 ]
 
 # %% ../nbs/03f_models.ipynb #532341c1
-SPEEDS = { # (shape, backend) -> (images/s, CPU ms per image, text query ms): bench/models.py --n 16, this project's 2-core machine, measured under load
-    ('clip-b32', 'torch'): (0.9, 144, 2826.3), ('clip-b32', 'bf16'): (2.0, 93, 3538.7), ('clip-b32', 'onnx'): (3.2, 81, 18.0), ('clip-b32', 'onnx-int8'): (30.0, 16, 3.5), ('clip-b32', 'openvino'): (8.8, 19, 110.8),
-    ('clip-b16', 'torch'): (0.6, 351, 2418.9), ('clip-b16', 'bf16'): (3.2, 154, 1545.1), ('clip-b16', 'onnx'): (1.0, 351, 83.0), ('clip-b16', 'onnx-int8'): (2.4, 111, 28.4), ('clip-b16', 'openvino'): (3.7, 70, 118.1),
-    ('siglip-b16', 'torch'): (0.7, 404, 8609.9), ('siglip-b16', 'bf16'): (4.0, 144, 2717.5), ('siglip-b16', 'onnx'): (0.9, 338, 173.8), ('siglip-b16', 'onnx-int8'): (1.3, 189, 35.2), ('siglip-b16', 'openvino'): (3.4, 69, 261.2),
+SPEEDS = { # (shape, backend) -> (images/s, CPU ms per image, text query ms): bench/models.py --n 16, this project's 2-core machine, quiet (load average 0.5 to 1.2)
+    ('clip-b32', 'torch'): (30.7, 65, 17.2), ('clip-b32', 'bf16'): (81.4, 24, 9.2), ('clip-b32', 'onnx'): (33.3, 59, 12.1), ('clip-b32', 'onnx-int8'): (115.2, 16, 4.0), ('clip-b32', 'openvino'): (122.7, 16, 4.2),
+    ('clip-b16', 'torch'): (6.5, 303, 16.1), ('clip-b16', 'bf16'): (21.5, 92, 9.6), ('clip-b16', 'onnx'): (7.7, 254, 11.5), ('clip-b16', 'onnx-int8'): (28.0, 69, 3.8), ('clip-b16', 'openvino'): (39.2, 51, 3.9),
+    ('siglip-b16', 'torch'): (7.6, 261, 72.1), ('siglip-b16', 'bf16'): (29.4, 68, 28.2), ('siglip-b16', 'onnx'): (7.0, 280, 63.6), ('siglip-b16', 'onnx-int8'): (18.3, 105, 27.8), ('siglip-b16', 'openvino'): (34.7, 57, 17.2),
 }
 
 SPEEDS_IDLE = { # the same, from one run of bench/models.py --threads 2 on 2 threads of the device machine's idle Xeon (AVX-512): CPU, not CUDA
@@ -76,11 +76,11 @@ def models_table(backend:str='onnx-int8', # the backend whose measured speed is 
     lines = ['  '.join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i,c in enumerate(r)) for r in rows]
     return '\n'.join(lines + ['', f"* the default ({DEFAULT_MODEL}): {_why_default()}",
         "ImageNet figures: published figures, not measured here, each quoted from a named table (clip_search.models.MODELS: source);",
-        "speeds: bench/models.py on random-weight models of the same shape, on a shared 2-core machine, measured under load",
-        "(compare rows, not absolute rates; an idle machine's run is in clip_search.models.SPEEDS_IDLE; '—': not measured).",
+        "speeds: bench/models.py on random-weight models of the same shape, on a quiet 2-core Xeon (AVX-512)",
+        "(another machine's run is in clip_search.models.SPEEDS_IDLE; '—': not measured).",
         "SigLIP models score with a sigmoid: their cosine similarities sit on another scale than CLIP's (see the notes on thresholds)."])
 
 def _why_default()->str:
     return ("the cheapest image tower among the good models: 49 patches per image against 196 for the /16 models, "
-            "a fraction of their CPU time per image here (16 ms against 111-189 in onnx-int8, measured under load); laion/CLIP-ViT-B-32-laion2B-s34B-b79K "
+            "a fraction of their CPU time per image here (16 ms against 69-105 in onnx-int8); laion/CLIP-ViT-B-32-laion2B-s34B-b79K "
             "has the same cost and a higher published ImageNet score")
