@@ -12,7 +12,7 @@ from fastcore.script import Param, store_true
 from .images import load_image
 from .sources import sample_images
 from .core import cache_dir, backend_dir, text_tower_dir, TEXT_TOWER_VERSION, weights_signature, read_json, write_json, normalize
-from .model import LoadedModel, load_model, features, to_device
+from .model import LoadedModel, load_model, features, to_device, collate
 
 # %% auto #0
 __all__ = ['BACKENDS', 'ONNX_FILES', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'TorchEncoder', 'bf16_encoder',
@@ -35,6 +35,10 @@ def onnxruntime_available()->bool:
     return all(find_spec(m) is not None for m in ('onnxruntime', 'onnx'))
 
 # %% ../nbs/03a_backends.ipynb #f79bb27c
+def _image_inputs(pixel_values, pixel_attention_mask=None, spatial_shapes=None)->dict:
+    "The image tower's named inputs that were given (CLIP and SigLIP take `pixel_values` only)."
+    return {k: v for k,v in dict(pixel_values=pixel_values, pixel_attention_mask=pixel_attention_mask, spatial_shapes=spatial_shapes).items() if v is not None}
+
 class TorchEncoder:
     "Run a model's image and text towers with PyTorch."
     def __init__(self, model, # a `CLIPModel` (or `SiglipModel`, ...), on its device
@@ -45,10 +49,14 @@ class TorchEncoder:
         p = next(model.parameters())
         self.device,self.dtype = p.device, dtype or p.dtype
 
-    def image(self, pixels:np.ndarray)->np.ndarray: # (n, 3, h, w) float32 -> (n, d) float32
-        "Projected image features of a preprocessed batch."
+    def image(self, pixel_values:np.ndarray, # (n, 3, h, w) float32, or NaFlex's (n, patches, 3*p*p)
+              pixel_attention_mask:np.ndarray|None=None, # NaFlex: (n, patches), 1 for a real patch
+              spatial_shapes:np.ndarray|None=None, # NaFlex: (n, 2), each image's rows and columns of patches
+             )->np.ndarray: # (n, d) float32
+        "Projected image features of a batch from `collate`."
+        x = _image_inputs(pixel_values, pixel_attention_mask, spatial_shapes)
         with torch.inference_mode():
-            return features(self.model.get_image_features(pixel_values=to_device(pixels, self.device, self.dtype))).float().cpu().numpy()
+            return features(self.model.get_image_features(**{k: to_device(v, self.device, self.dtype) for k,v in x.items()})).float().cpu().numpy()
 
     def text(self, input_ids:np.ndarray, attention_mask:np.ndarray|None=None)->np.ndarray: # (n, len) int -> (n, d) float32
         "Projected text features of a tokenised batch."
@@ -90,7 +98,8 @@ ONNX_FILES = {'onnx': ('image.onnx', 'text.onnx'), 'onnx-int8': ('image-int8.onn
 
 class _ImageTower(torch.nn.Module):
     def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, pixel_values): return features(self.m.get_image_features(pixel_values=pixel_values))
+    def forward(self, pixel_values, pixel_attention_mask=None, spatial_shapes=None):
+        return features(self.m.get_image_features(**_image_inputs(pixel_values, pixel_attention_mask, spatial_shapes)))
 
 class _TextTower(torch.nn.Module):
     def __init__(self, m): super().__init__(); self.m = m
@@ -132,8 +141,10 @@ def export_text(lm:LoadedModel, dest:Path, int8_dest:Path|None=None, int8_ops:tu
 def export_image(lm:LoadedModel, dest:Path, int8_dest:Path|None=None):
     "Export `lm`'s image tower to `dest` (and its int8 version to `int8_dest`)."
     import onnx # noqa: F401
-    s = lm.model.config.vision_config.image_size
-    _export_graph(_ImageTower(_float_cpu(lm.model)), {'pixel_values': torch.zeros(2, 3, s, s)}, Path(dest), {0: 'batch'})
+    from PIL import Image
+    x = collate([lm.preprocess(Image.new('RGB', s)) for s in ((300, 100), (100, 200))]) # NaFlex: a wide and a tall grid, both padded
+    x = {k: torch.from_numpy(v if v.dtype.kind == 'f' else v.astype(np.int64)) for k,v in x.items()} # integer inputs as int64, as `_graph_feed` gives them
+    _export_graph(_ImageTower(_float_cpu(lm.model)), x, Path(dest), {0: 'batch'})
     if int8_dest: _quantize(Path(dest), Path(int8_dest))
 
 # %% ../nbs/03a_backends.ipynb #c58e437c
@@ -160,6 +171,10 @@ def export_onnx(model:Param("Checkpoint: hub name, local folder or 'test'", str)
     return out
 
 # %% ../nbs/03a_backends.ipynb #75d6dd2e
+def _graph_feed(names:list[str], inputs:dict)->dict:
+    "The arrays an exported graph with inputs `names` takes: floats as float32, integers as int64, as it was traced."
+    return {n: np.ascontiguousarray(inputs[n], np.float32 if np.asarray(inputs[n]).dtype.kind == 'f' else np.int64) for n in names}
+
 class OnnxEncoder:
     "Run CLIP's towers exported to ONNX with ONNX Runtime on the CPU."
     def __init__(self, folder:str|Path, # holds the files `export_onnx` writes
@@ -186,9 +201,10 @@ class OnnxEncoder:
             self._sessions[i] = ort.InferenceSession(str(self.files[i]), so, providers=['CPUExecutionProvider'])
         return self._sessions[i]
 
-    def image(self, pixels:np.ndarray)->np.ndarray:
-        "Projected image features of a preprocessed batch."
-        return self._session(0).run(None, {'pixel_values': np.ascontiguousarray(pixels, np.float32)})[0]
+    def image(self, pixel_values:np.ndarray, pixel_attention_mask:np.ndarray|None=None, spatial_shapes:np.ndarray|None=None)->np.ndarray:
+        "Projected image features of a batch from `collate` (as `TorchEncoder.image`)."
+        s = self._session(0)
+        return s.run(None, _graph_feed([i.name for i in s.get_inputs()], _image_inputs(pixel_values, pixel_attention_mask, spatial_shapes)))[0]
 
     def text(self, input_ids:np.ndarray, attention_mask:np.ndarray|None=None)->np.ndarray:
         "Projected text features of a tokenised batch (the mask is used when the graph takes one)."
@@ -226,9 +242,12 @@ class OpenVinoEncoder:
             self._models[i] = core.compile_model(str(self.files[i]), 'CPU', {'PERFORMANCE_HINT': 'LATENCY', 'INFERENCE_NUM_THREADS': self.threads})
         return self._models[i]
 
-    def image(self, pixels:np.ndarray)->np.ndarray:
-        "Projected image features of a preprocessed batch."
-        return np.asarray(self._model(0)({'pixel_values': np.ascontiguousarray(pixels, np.float32)})[0], np.float32)
+    def image(self, pixel_values:np.ndarray, pixel_attention_mask:np.ndarray|None=None, spatial_shapes:np.ndarray|None=None)->np.ndarray:
+        "Projected image features of a batch from `collate` (as `TorchEncoder.image`)."
+        m = self._model(0)
+        names = [n for i in m.inputs for n in i.get_names()]
+        x = _image_inputs(pixel_values, pixel_attention_mask, spatial_shapes)
+        return np.asarray(m(_graph_feed([n for n in names if n in x], x))[0], np.float32)
 
     def text(self, input_ids:np.ndarray, attention_mask:np.ndarray|None=None)->np.ndarray:
         "Projected text features of a tokenised batch (the mask is used when the graph takes one)."
@@ -276,17 +295,17 @@ class GuardReport:
     def __str__(self): return (f"{self.backend}: image cosine {self.cosine:.5f} (min {self.min_cosine:.5f}), text cosine {self.text_cosine:.5f}, "
                                f"top-{self.k} overlap {self.overlap:.0%}: {'passed' if self.passed else 'FAILED'}")
 
-def _speeds(encoders:list, px:np.ndarray, rounds:int=3)->list[float]:
-    "Images/s of each encoder's `image` on `px`, best of `rounds`, the encoders taking turns (each warmed up already)."
+def _speeds(encoders:list, px:dict, rounds:int=3)->list[float]:
+    "Images/s of each encoder's `image` on batch `px` (from `collate`), best of `rounds`, the encoders taking turns (each warmed up already)."
     best = [float('inf')]*len(encoders)
     for _ in range(rounds):
         for i,e in enumerate(encoders):
-            t = time.perf_counter(); e.image(px); best[i] = min(best[i], time.perf_counter()-t)
-    return [len(px)/max(b, 1e-9) for b in best]
+            t = time.perf_counter(); e.image(**px); best[i] = min(best[i], time.perf_counter()-t)
+    return [len(px['pixel_values'])/max(b, 1e-9) for b in best]
 
 def quality_guard(reference, # float32 encoder (`TorchEncoder`)
                   candidate, # encoder to check
-                  preprocess, # image -> (3, h, w) array, e.g. a `CLIPPreprocessor`
+                  preprocess, # image -> one preprocessed image for `collate`, e.g. `LoadedModel.preprocess`
                   tokenize, # list of texts -> dict(input_ids, attention_mask) of arrays
                   k:int=10, # top-k for the overlap
                   min_cosine:float=0.99, # the guard's threshold on the mean image cosine
@@ -295,12 +314,12 @@ def quality_guard(reference, # float32 encoder (`TorchEncoder`)
                   texts:list[str]=GUARD_TEXTS, # the text queries
                  )->GuardReport:
     "Compare `candidate`'s embeddings with `reference`'s on real photos and text queries, and time both image towers."
-    px = np.stack([preprocess(load_image(p)) for p in (images or list(sample_images().values()))])
+    px = collate([preprocess(load_image(p)) for p in (images or list(sample_images().values()))])
     tk = tokenize(texts)
-    ri,ci = normalize(reference.image(px)),normalize(candidate.image(px))
+    ri,ci = normalize(reference.image(**px)),normalize(candidate.image(**px))
     rt,ct = normalize(reference.text(**tk)),normalize(candidate.text(**tk))
     c = (ri*ci).sum(1)
-    k = min(k, len(px))
+    k = min(k, len(ri))
     top = lambda t,i: np.argsort(-(t @ i.T), axis=1, kind='stable')[:, :k]
     overlap = float(np.mean([len(set(a) & set(b))/k for a,b in zip(top(rt, ri), top(ct, ci))]))
     return GuardReport(getattr(candidate, 'name', '?'), float(c.mean()), float(c.min()), float((rt*ct).sum(1).mean()),
@@ -429,6 +448,7 @@ def _tower_meta(lm:LoadedModel, folder:Path)->dict:
     pad_id = lm.tokenizer.pad_token_id
     return dict(version=TEXT_TOWER_VERSION, signature=weights_signature(lm.path), family=lm.family, dim=lm.dim, max_length=lm.max_length, inputs=list(tk),
                 padding='max_length' if lm.family == 'siglip' else 'longest', pad_id=0 if pad_id is None else int(pad_id),
+                padding_side=getattr(lm.tokenizer, 'padding_side', 'right'), truncation_side=getattr(lm.tokenizer, 'truncation_side', 'right'),
                 int8_text_cosine=cos, graph='text-int8.onnx' if cos >= 0.99 else 'text.onnx')
 
 def _swap_in(tmp:Path, dest:Path):

@@ -14,7 +14,7 @@ from PIL import Image
 from .images import load_image, ImageLoadError
 from .core import normalize
 from .model import (DEFAULT_MODEL, default_model, default_device, ModelNotFoundError, LoadedModel, load_model,
-                               CLIPPreprocessor, features)
+                               CLIPPreprocessor, features, collate)
 from .backends import select_backend, backend_candidates
 from .multilingual import load_text_encoder
 
@@ -127,14 +127,14 @@ def embed_texts(self:CLIPEmbedder,
 
 # %% ../nbs/03c_embedding.ipynb #b36567ce
 @patch
-def _pixels(self:CLIPEmbedder, src)->np.ndarray:
-    "Load and preprocess one image (anything `load_image` takes) into a (3, h, w) array."
+def _pixels(self:CLIPEmbedder, src):
+    "Load and preprocess one image (anything `load_image` takes): a (3, h, w) array, or NaFlex's `Patches`."
     return self.preprocess(load_image(src, draft=self.draft_size))
 
 @patch
-def pixels(self:CLIPEmbedder, images:list)->torch.Tensor:
-    "Preprocess images (anything `load_image` takes) into the model's input tensor, on its device."
-    return torch.from_numpy(np.stack([self._pixels(o) for o in images])).to(self.device)
+def pixels(self:CLIPEmbedder, images:list)->dict[str, torch.Tensor]:
+    "Preprocess images (anything `load_image` takes) into the image tower's named inputs (`collate`), as tensors on its device."
+    return {k: torch.from_numpy(v).to(self.device) for k,v in collate([self._pixels(o) for o in images]).items()}
 
 @patch
 def embed_images(self:CLIPEmbedder,
@@ -146,7 +146,7 @@ def embed_images(self:CLIPEmbedder,
     out = []
     with self._bar(len(images), 'images', progress) as bar:
         for b in _prefetch(list(images), self._pixels, self.batch_size, self.workers):
-            out.append(normalize(self.encoder.image(np.stack(b))).astype(np.float32)); bar.update(len(b))
+            out.append(normalize(self.encoder.image(**collate(b))).astype(np.float32)); bar.update(len(b))
     return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
 # %% ../nbs/03c_embedding.ipynb #927adfeb
@@ -180,7 +180,7 @@ def embed_files(self:CLIPEmbedder,
     for res in _prefetch(list(items), prepare, self.batch_size, self.workers):
         good = [r for r in res if r[3] is None]
         if good:
-            for r,v in zip(good, normalize(self.encoder.image(np.stack([r[2] for r in good]))).astype(np.float32)): r[2] = v
+            for r,v in zip(good, normalize(self.encoder.image(**collate([r[2] for r in good]))).astype(np.float32)): r[2] = v
         yield [tuple(r) for r in res]
 
 # %% ../nbs/03c_embedding.ipynb #c54ec785

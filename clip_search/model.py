@@ -16,7 +16,8 @@ from .core import random_clip
 
 # %% auto #0
 __all__ = ['DEFAULT_MODEL', 'TEST_MODELS', 'FAMILIES', 'default_model', 'default_device', 'ModelNotFoundError', 'resolve_model',
-           'hub_reachable', 'CLIPPreprocessor', 'LoadedModel', 'load_model', 'features', 'to_device']
+           'hub_reachable', 'CLIPPreprocessor', 'Patches', 'NaFlexPreprocessor', 'collate', 'image_preprocessor',
+           'embedding_dim', 'LoadedModel', 'load_model', 'load_preprocessor', 'features', 'to_device']
 
 # %% ../nbs/03_model.ipynb #45ee2819
 DEFAULT_MODEL = 'openai/clip-vit-base-patch32'
@@ -106,6 +107,12 @@ def _get(size, key:str):
 
 _FAST_KINDS = ('CLIPImageProcessor', 'SiglipImageProcessor') # image processors whose arithmetic `CLIPPreprocessor` copies
 
+def _byte_table(p)->np.ndarray: # (3, 256): byte value -> model input, per channel
+    "What processor `p`'s rescale and normalise make of each byte value, computed as transformers computes it."
+    v = (np.arange(256, dtype=np.float64) * p.rescale_factor).astype(np.float32) # as transformers' `rescale`
+    mean,std = np.asarray(p.image_mean, np.float32),np.asarray(p.image_std, np.float32)
+    return (v[None] - mean[:,None]) / std[:,None]
+
 class CLIPPreprocessor:
     "CLIP's (or SigLIP's) image preprocessing, with the same numbers as the checkpoint's image processor, one image at a time."
     def __init__(self, processor): # the checkpoint's image processor
@@ -116,10 +123,7 @@ class CLIPPreprocessor:
         shape = bool(self.shortest and all(self.crop)) or bool(all(self.exact) and not any(self.crop))
         self.fast = bool(type(p).__name__.startswith(_FAST_KINDS) and shape and not _get(p.size, 'longest_edge')
                          and p.do_rescale and p.do_normalize and not getattr(p, 'do_pad', False))
-        if self.fast:
-            v = (np.arange(256, dtype=np.float64) * p.rescale_factor).astype(np.float32) # as transformers' `rescale`
-            mean,std = np.asarray(p.image_mean, np.float32),np.asarray(p.image_std, np.float32)
-            self.lut = (v[None] - mean[:,None]) / std[:,None] # (3, 256): byte value -> model input, per channel
+        if self.fast: self.lut = _byte_table(p)
 
     @property
     def draft_size(self)->int|None:
@@ -131,7 +135,7 @@ class CLIPPreprocessor:
         return np.asarray(self.processor(images=[im], return_tensors='np')['pixel_values'][0], np.float32)
 
     def __call__(self, im:Image.Image)->np.ndarray: # (3, height, width) float32
-        "Preprocess one RGB image."
+        "Preprocess one RGB image into the array `collate` stacks."
         if not self.fast: return self._slow(im)
         if all(self.exact): # SigLIP: squeezed to exactly width x height, no crop
             if im.size != self.exact: im = im.resize(self.exact, resample=self.processor.resample)
@@ -148,20 +152,77 @@ class CLIPPreprocessor:
         return np.stack([self.lut[c][a[..., c]] for c in range(3)])
 
 # %% ../nbs/03_model.ipynb #3d529e85
+@dataclass
+class Patches:
+    "One image as SigLIP 2's NaFlex image tower takes it: patches padded to a fixed number, which are real, and their grid."
+    pixel_values:np.ndarray # (max_num_patches, patch_size * patch_size * 3) float32: the patches row by row, then zero padding
+    pixel_attention_mask:np.ndarray # (max_num_patches,) int32: 1 for a patch of the image, 0 for padding
+    spatial_shapes:np.ndarray # (2,) int64: rows and columns of patches
+
+# %% ../nbs/03_model.ipynb #570a825d
+class NaFlexPreprocessor:
+    "SigLIP 2 NaFlex's image preprocessing, with the same numbers as its `Siglip2ImageProcessorPil`, one image at a time."
+    draft_size = None # no draft decoding: the image is read whole
+    def __init__(self, processor): # the checkpoint's image processor
+        from transformers.models.siglip2.image_processing_pil_siglip2 import get_image_size_for_max_num_patches
+        self.processor = p = processor
+        self.target_size = get_image_size_for_max_num_patches # (height, width, patch_size, max_num_patches) -> (height, width)
+        self.fast = bool(type(p).__name__.startswith('Siglip2ImageProcessor') and p.do_resize and p.do_rescale and p.do_normalize)
+        if self.fast: self.lut = _byte_table(p)
+
+    def _slow(self, im:Image.Image)->Patches:
+        r = self.processor(images=[im], return_tensors='np')
+        return Patches(*(np.asarray(r[k][0]) for k in ('pixel_values', 'pixel_attention_mask', 'spatial_shapes')))
+
+    def __call__(self, im:Image.Image)->Patches:
+        "Preprocess one RGB image into the `Patches` that `collate` stacks."
+        if not self.fast: return self._slow(im)
+        p = self.processor
+        s,n = p.patch_size,p.max_num_patches
+        h,w = self.target_size(im.height, im.width, s, n)
+        if (w, h) != im.size: im = im.resize((w, h), resample=p.resample)
+        a = np.asarray(im)
+        x = np.stack([self.lut[c][a[..., c]] for c in range(3)]) # (3, h, w)
+        rows,cols = h//s, w//s
+        x = x.reshape(3, rows, s, cols, s).transpose(1, 3, 2, 4, 0).reshape(rows*cols, -1)
+        px,mask = np.zeros((n, x.shape[1]), np.float32),np.zeros(n, np.int32)
+        px[:len(x)],mask[:len(x)] = x,1
+        return Patches(px, mask, np.array([rows, cols], np.int64))
+
+# %% ../nbs/03_model.ipynb #4daa021d
+def collate(items:list, # preprocessed images: (3, h, w) arrays, or `Patches`
+           )->dict[str, np.ndarray]: # the image tower's named inputs
+    "Stack preprocessed images into the image tower's inputs: `pixel_values`, and for NaFlex `pixel_attention_mask` and `spatial_shapes`."
+    if items and isinstance(items[0], Patches):
+        return {k: np.stack([getattr(o, k) for o in items]) for k in ('pixel_values', 'pixel_attention_mask', 'spatial_shapes')}
+    return {'pixel_values': np.stack(items)}
+
+# %% ../nbs/03_model.ipynb #79278650
+def image_preprocessor(processor, # a checkpoint's image processor
+                      ): # a `CLIPPreprocessor` or a `NaFlexPreprocessor`
+    "The one-image preprocessing that copies `processor`."
+    return NaFlexPreprocessor(processor) if hasattr(processor, 'max_num_patches') else CLIPPreprocessor(processor)
+
+# %% ../nbs/03_model.ipynb #3a318f4d
 FAMILIES = { # model_type -> (model class, image processor class, family)
     'clip': ('CLIPModel', 'CLIPImageProcessorPil', 'clip'),
     'metaclip_2': ('MetaClip2Model', 'CLIPImageProcessorPil', 'clip'),
     'siglip': ('SiglipModel', 'SiglipImageProcessorPil', 'siglip'), # SigLIP, and SigLIP 2 at a fixed resolution
+    'siglip2': ('Siglip2Model', 'Siglip2ImageProcessorPil', 'siglip'), # SigLIP 2 NaFlex: each image at its own aspect ratio
 }
 
 def _classes(config, name:str)->tuple:
     "The (model, image processor, family) entry of `FAMILIES` for a checkpoint's config."
     kind = getattr(config, 'model_type', None)
-    if kind == 'siglip2': raise ModelNotFoundError(f"{name}: SigLIP 2's variable-resolution (NaFlex) checkpoints are not supported yet; "
-                                                   "use a fixed-resolution one, e.g. google/siglip2-base-patch16-224")
     if kind not in FAMILIES:
         raise ModelNotFoundError(f"{name}: a {kind!r} checkpoint is not an image-text model clip-search runs; supported: {', '.join(FAMILIES)}")
     return FAMILIES[kind]
+
+# %% ../nbs/03_model.ipynb #fc02f8bf
+def embedding_dim(config)->int:
+    "Length of the vectors a checkpoint with this config makes."
+    t = config.text_config
+    return getattr(config, 'projection_dim', None) or getattr(t, 'projection_size', None) or t.hidden_size
 
 # %% ../nbs/03_model.ipynb #f8744105
 @dataclass(repr=False)
@@ -170,7 +231,7 @@ class LoadedModel:
     model:Any # the transformers model (`CLIPModel`, `SiglipModel`, ...), eval mode, on `device`
     tokenizer:Any # its tokenizer
     processor:Any # its image processor
-    preprocess:Any # image -> (3, h, w) float32 array: a `CLIPPreprocessor` of `processor`
+    preprocess:Any # image -> one preprocessed image for `collate`: a `CLIPPreprocessor` or `NaFlexPreprocessor` of `processor`
     device:Any # the `torch.device` it runs on
     name:str # the name it was asked for: hub name, folder or 'test'
     path:str # what was loaded: a hub name or a local folder
@@ -179,8 +240,7 @@ class LoadedModel:
     @property
     def dim(self)->int:
         "Length of the embedding vectors."
-        c = self.model.config
-        return getattr(c, 'projection_dim', None) or c.text_config.hidden_size
+        return embedding_dim(self.model.config)
 
     @property
     def max_length(self)->int:
@@ -233,7 +293,17 @@ def load_model(name_or_path:str|None=None, # hub name, local folder, or 'test'; 
     except (OSError, ValueError) as e:
         why = next((l for l in str(e).splitlines() if l.strip()), type(e).__name__)
         raise ModelNotFoundError(f"cannot load model {name!r}: {why}") from e
-    return LoadedModel(model, tok, proc, CLIPPreprocessor(proc), dev, name, path, family)
+    return LoadedModel(model, tok, proc, image_preprocessor(proc), dev, name, path, family)
+
+# %% ../nbs/03_model.ipynb #b79de5c5
+def load_preprocessor(name_or_path:str|None=None, # hub name, local folder, or 'test'; default `default_model()`
+                     ): # a `CLIPPreprocessor` or a `NaFlexPreprocessor`
+    "The image preprocessing of a checkpoint, as `load_model` builds it, from its config and image processor only."
+    import transformers
+    path = resolve_model(name_or_path)
+    kw = dict(local_files_only=True) if not Path(path).is_dir() and _hub_access(path) else {}
+    pcls = _classes(transformers.AutoConfig.from_pretrained(path, **kw), path)[1]
+    return image_preprocessor(getattr(transformers, pcls).from_pretrained(path, **kw))
 
 # %% ../nbs/03_model.ipynb #7840c351
 def features(out):

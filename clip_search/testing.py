@@ -11,9 +11,10 @@ import numpy as np
 from .core import ASSETS, cache_dir, cached_build, CLIP_SHAPES, clip_vocab, clip_tokenizer, build_clip_checkpoint, random_clip
 
 # %% auto #0
-__all__ = ['MULTILINGUAL_SHAPES', 'SIGLIP_SHAPES', 'hub_offline', 'multilingual_tokenizer', 'build_multilingual_checkpoint',
-           'random_multilingual', 'sentencepiece_model', 'build_siglip_checkpoint', 'random_siglip',
-           'build_metaclip2_checkpoint', 'random_metaclip2', 'clustered_vectors']
+__all__ = ['MULTILINGUAL_SHAPES', 'SIGLIP_SHAPES', 'SIGLIP2_SHAPES', 'hub_offline', 'multilingual_tokenizer',
+           'build_multilingual_checkpoint', 'random_multilingual', 'sentencepiece_model', 'build_siglip_checkpoint',
+           'random_siglip', 'build_metaclip2_checkpoint', 'random_metaclip2', 'siglip2_tokenizer',
+           'build_siglip2_checkpoint', 'random_siglip2', 'clustered_vectors']
 
 # %% ../nbs/02_testing.ipynb #5fbb4cae
 @contextmanager
@@ -156,6 +157,47 @@ def build_metaclip2_checkpoint(path:str|Path, # folder to write
 def random_metaclip2()->Path:
     "Path of the cached tiny random-weight MetaCLIP 2 checkpoint, built on first use."
     return cached_build('random-metaclip2-tiny-v1', build_metaclip2_checkpoint, 'config.json')
+
+# %% ../nbs/02_testing.ipynb #62dd012f
+def siglip2_tokenizer(vocab_size:int=400, # tokens wanted, the five special ones included
+                     ):
+    "A small lowercasing byte-fallback BPE tokenizer of SigLIP 2's kind (`Siglip2Tokenizer`), trained offline on the test corpus."
+    from tokenizers import Tokenizer, models, normalizers, trainers
+    from transformers import Siglip2Tokenizer
+    t = Tokenizer(models.BPE(unk_token='<unk>', byte_fallback=True, fuse_unk=True))
+    t.normalizer = normalizers.Sequence([normalizers.Lowercase(), normalizers.Replace(' ', '▁')]) # as Siglip2Tokenizer's
+    t.train_from_iterator(_CORPUS*3, trainers.BpeTrainer(vocab_size=vocab_size, show_progress=False,
+                                                          special_tokens=['<pad>', '<eos>', '<bos>', '<unk>', '<mask>']))
+    m = json.loads(t.to_str())['model']
+    merges = [tuple(o) if isinstance(o, list) else tuple(o.split(' ')) for o in m['merges']]
+    return Siglip2Tokenizer(vocab=m['vocab'], merges=merges, model_max_length=64)
+
+# %% ../nbs/02_testing.ipynb #d0d640b3
+SIGLIP2_SHAPES = {'tiny': dict(text=_TINY, vision={**_TINY, 'patch_size': 16, 'num_patches': 64}),
+                  'base-16': dict(text=_BASE, vision={**_BASE, 'patch_size': 16, 'num_patches': 256})}
+
+def build_siglip2_checkpoint(path:str|Path, # folder to write
+                             shape:str='tiny', # a key of `SIGLIP2_SHAPES`
+                             seed:int=0, # seed for the random weights
+                            )->Path:
+    "Save a random-weight SigLIP 2 NaFlex model, its Gemma-style tokenizer and its image processor to `path`."
+    import math, torch
+    from transformers import Siglip2Config, Siglip2Model, Siglip2Processor, Siglip2ImageProcessorPil
+    path,s,tok = Path(path),SIGLIP2_SHAPES[shape],siglip2_tokenizer()
+    special = dict(vocab_size=len(tok), max_position_embeddings=64, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
+    cfg = Siglip2Config(text_config={**s['text'], **special}, vision_config=s['vision'])
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = Siglip2Model(cfg).eval()
+        with torch.no_grad(): model.logit_scale.fill_(math.log(10)); model.logit_bias.fill_(-10)
+    model.save_pretrained(path)
+    proc = Siglip2ImageProcessorPil(patch_size=s['vision']['patch_size'], max_num_patches=256)
+    Siglip2Processor(image_processor=proc, tokenizer=tok).save_pretrained(path)
+    return path
+
+def random_siglip2(shape:str='tiny')->Path:
+    "Path of the cached random-weight SigLIP 2 NaFlex checkpoint of `shape`, built on first use."
+    return cached_build(f'random-siglip2-{shape}-v1', lambda d: build_siglip2_checkpoint(d, shape), 'config.json')
 
 # %% ../nbs/02_testing.ipynb #69371da4
 def clustered_vectors(n:int, # number of vectors

@@ -18,9 +18,9 @@ def _tokenizer(folder:Path, meta:dict):
     "The export's fast tokenizer, truncating and padding as the model's family does."
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(Path(folder)/'tokenizer.json'))
-    tok.enable_truncation(meta['max_length'])
+    tok.enable_truncation(meta['max_length'], direction=meta.get('truncation_side', 'right'))
     length = meta['max_length'] if meta['padding'] == 'max_length' else None
-    tok.enable_padding(pad_id=meta['pad_id'], pad_token=tok.id_to_token(meta['pad_id']) or '', length=length)
+    tok.enable_padding(pad_id=meta['pad_id'], pad_token=tok.id_to_token(meta['pad_id']) or '', length=length, direction=meta.get('padding_side', 'right'))
     return tok
 
 # %% ../nbs/03e_texttower.ipynb #62b5988e
