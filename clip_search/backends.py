@@ -138,6 +138,21 @@ def export_text(lm:LoadedModel, dest:Path, int8_dest:Path|None=None, int8_ops:tu
     _export_graph(_TextTower(_float_cpu(lm.model)), t, Path(dest), {0: 'batch', 1: 'length'})
     if int8_dest: _quantize(Path(dest), Path(int8_dest), int8_ops)
 
+def _check_grids(lm:LoadedModel, graph:Path):
+    "Raise unless NaFlex image graph `graph` gives PyTorch's features for grids it was not traced on (a 1 x 1 image, a panorama)."
+    import onnxruntime as ort, transformers
+    from PIL import Image
+    x = collate([lm.preprocess(Image.new('RGB', s, c)) for s,c in (((1, 1), (90, 140, 200)), ((2000, 60), (200, 30, 90)))])
+    want = TorchEncoder(_float_cpu(lm.model)).image(**x)
+    try:
+        s = ort.InferenceSession(str(graph), providers=['CPUExecutionProvider'])
+        ok = np.allclose(s.run(None, _graph_feed([i.name for i in s.get_inputs()], x))[0], want, atol=1e-4)
+    except Exception: ok = False # e.g. shapes fixed at the traced ones
+    if ok: return
+    graph.unlink(missing_ok=True) # never left where a backend would use it
+    raise RuntimeError(f"{graph}: the exported image tower does not follow each image's grid (spatial_shapes) with transformers "
+                       f"{transformers.__version__}; upgrade transformers, or use backend 'torch' or 'bf16' for this model")
+
 def export_image(lm:LoadedModel, dest:Path, int8_dest:Path|None=None):
     "Export `lm`'s image tower to `dest` (and its int8 version to `int8_dest`)."
     import onnx # noqa: F401
@@ -145,6 +160,7 @@ def export_image(lm:LoadedModel, dest:Path, int8_dest:Path|None=None):
     x = collate([lm.preprocess(Image.new('RGB', s)) for s in ((300, 100), (100, 200))]) # NaFlex: a wide and a tall grid, both padded
     x = {k: torch.from_numpy(v if v.dtype.kind == 'f' else v.astype(np.int64)) for k,v in x.items()} # integer inputs as int64, as `_graph_feed` gives them
     _export_graph(_ImageTower(_float_cpu(lm.model)), x, Path(dest), {0: 'batch'})
+    if 'spatial_shapes' in x: _check_grids(lm, Path(dest))
     if int8_dest: _quantize(Path(dest), Path(int8_dest))
 
 # %% ../nbs/03a_backends.ipynb #c58e437c

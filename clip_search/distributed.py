@@ -10,7 +10,7 @@ import numpy as np, torch
 from fastcore.basics import patch
 from .images import ImageLoadError
 from .core import normalize
-from .model import CLIPPreprocessor, default_model, resolve_model
+from .model import load_preprocessor, collate, embedding_dim, default_model, resolve_model
 from .embedding import CLIPEmbedder, SkipReason, load_path
 try:
     import ray, ray.data
@@ -44,22 +44,21 @@ def check_reachable(address:str, # a Ray address: host:port (the head's GCS, def
     except OSError as e: raise RayUnavailableError(f"cannot reach the Ray cluster at {address}: {e.strerror or e}") from None
 
 # %% ../nbs/03d_ray.ipynb #1f43fb6d
-_PREPROCESSORS = {} # model -> CLIPPreprocessor, in each worker process
+_PREPROCESSORS = {} # model -> its preprocessing (`load_preprocessor`), in each worker process
 
-def _preprocessor(model:str)->CLIPPreprocessor:
+def _preprocessor(model:str):
     "The checkpoint's image preprocessing, built once per worker process."
-    from transformers import CLIPImageProcessorPil
-    if model not in _PREPROCESSORS: _PREPROCESSORS[model] = CLIPPreprocessor(CLIPImageProcessorPil.from_pretrained(resolve_model(model)))
+    if model not in _PREPROCESSORS: _PREPROCESSORS[model] = load_preprocessor(model)
     return _PREPROCESSORS[model]
 
 def _decode_one(items:list, load, model:str)->dict:
-    "Load and preprocess one batch of items: the good ones' pixels stacked, and an info dict or a reason for each."
+    "Load and preprocess one batch of items: the good ones' image inputs (`collate`), and an info dict or a reason for each."
     info,px,reason = [],[],[]
     for it in items:
         try: i,im = load(it)
         except ImageLoadError as e: info.append(None); reason.append(SkipReason.of(e)); continue
         info.append(i); px.append(_preprocessor(model)(im)); reason.append(None)
-    return dict(info=info, reason=reason, pixels=np.stack(px) if px else None)
+    return dict(info=info, reason=reason, inputs=collate(px) if px else None)
 
 def _decode(rows:dict, load, model:str)->dict:
     "Ray task: each row holds one batch of pickled items; decode it as `CLIPEmbedder.embed_files` would."
@@ -85,8 +84,8 @@ class _Embed:
         out = []
         for blob in rows['decoded']:
             d = pickle.loads(blob)
-            x = d.pop('pixels')
-            d['vectors'] = None if x is None else normalize(self.embedder.encoder.image(x)).astype(np.float32)
+            x = d.pop('inputs')
+            d['vectors'] = None if x is None else normalize(self.embedder.encoder.image(**x)).astype(np.float32)
             d['backend'],d['node'] = self.embedder.backend,ray.get_runtime_context().get_node_id()
             out.append(pickle.dumps(d, protocol=5))
         return {'b': rows['b'], 'embedded': np.array(out, dtype=object)}
@@ -127,7 +126,7 @@ class RayEmbedder:
     def dim(self)->int:
         "Length of the vectors the model makes (read from its config: the driver loads no model)."
         from transformers import AutoConfig
-        return AutoConfig.from_pretrained(resolve_model(self.model)).projection_dim
+        return embedding_dim(AutoConfig.from_pretrained(resolve_model(self.model)))
 
     @property
     def draft_size(self)->int|None:

@@ -38,6 +38,8 @@ MODELS = [
               "its tokenizer has no `tokenizers` form: text queries load the full model"),
     ModelInfo('google/siglip2-base-patch16-224', 'siglip', 'SiglipModel', '~375M', None, 'no figure cited here', 'siglip-b16',
               'multilingual; issue 14 quotes Immich\'s own benchmark, 75.2 for ViT-B-16-SigLIP2 against 68.8 for a LAION ViT-B-32 (published figures, not measured here)'),
+    ModelInfo('google/siglip2-base-patch16-naflex', 'siglip', 'Siglip2Model', '~375M', None, 'no figure cited here', None,
+              'multilingual; each photo at its own aspect ratio, in up to 256 patches (196 for the 224-pixel models): speed not measured here'),
     ModelInfo('openai/clip-vit-large-patch14', 'clip', 'CLIPModel', '428M', 75.5, OPENCLIP_TABLE.format('ViT-L-14, openai: 0.7554'), None),
     ModelInfo('laion/CLIP-ViT-L-14-DataComp.XL-s13B-b90K', 'clip', 'CLIPModel', '428M', 79.2, OPENCLIP_TABLE.format('ViT-L-14, datacomp_xl_s13b_b90k: 0.7921'), None),
     ModelInfo('laion/CLIP-ViT-H-14-laion2B-s32B-b79K', 'clip', 'CLIPModel', '986M', 78.0, OPENCLIP_TABLE.format('ViT-H-14, laion2b_s32b_b79k: 0.7796'), None),
