@@ -26,8 +26,13 @@ table at the end puts them side by side:
     python bench/serve_load.py --distinct 20 --configs model:1,model:1:vector  # repeated queries: the query-vector cache answers
 
 Each phase also prints the CPU the load client itself used (share of the machine's cores), since it runs beside the server.
+
+The client (`--client`; `raw,httpx` runs both against each configuration) is a small HTTP/1.1 keep-alive client on asyncio streams (`raw`, the default: about a
+tenth of a millisecond of CPU per request, so that the server, not the client, is what the figures measure), or
+httpx (`httpx`: several times that CPU, which on a 2-core machine takes a good share of what the server could use).
+Both send the same requests and check the same things: status 200 and `k` hits in the JSON.
 """
-import argparse, asyncio, os, random, resource, socket, subprocess, sys, time
+import argparse, asyncio, json, os, random, resource, socket, subprocess, sys, time, urllib.parse
 from pathlib import Path
 import numpy as np
 import httpx
@@ -59,26 +64,54 @@ def stats(lat:list[float], errors:int, seconds:float)->str:
     return (f"{len(lat)/seconds:7.1f} req/s  p50 {p50:6.1f} ms  p90 {p90:6.1f} ms  p99 {p99:6.1f} ms  "
             f"max {ms.max():6.1f} ms  ({len(lat)} ok, {errors} errors)")
 
-async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, seed:int=0, mode:str|None=None, distinct:int=0)->tuple[list, int, float]:
+class RawConnection:
+    "One HTTP/1.1 keep-alive connection on asyncio streams: GET a path, get (status, body). Reconnects after an error."
+    def __init__(self, base:str): self.host,self.port = base.split('//')[1].rsplit(':', 1); self.rw = None
+    async def get(self, path:str)->tuple[int, bytes]:
+        if self.rw is not None and self.rw[0].at_eof(): await self.close() # the server closed it while idle (keep-alive timeout)
+        try:
+            if self.rw is None: self.rw = await asyncio.open_connection(self.host, int(self.port))
+            r,w = self.rw
+            w.write(f'GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n'.encode())
+            head = await asyncio.wait_for(r.readuntil(b'\r\n\r\n'), 60)
+            lines = head.decode('latin-1').split('\r\n')
+            length = next(int(l.split(':', 1)[1]) for l in lines if l.lower().startswith('content-length:'))
+            body = await r.readexactly(length)
+            if any(l.lower() == 'connection: close' for l in lines): await self.close()
+            return int(lines[0].split()[1]), body
+        except Exception: await self.close(); raise
+    async def close(self):
+        if self.rw: self.rw[1].close(); self.rw = None
+
+class HttpxConnection:
+    "The same requests through a shared `httpx.AsyncClient`."
+    def __init__(self, c:httpx.AsyncClient): self.c = c
+    async def get(self, path:str)->tuple[int, bytes]:
+        r = await self.c.get(path); return r.status_code, r.content
+    async def close(self): pass
+
+async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, seed:int=0, mode:str|None=None, distinct:int=0,
+              kind:str='raw')->tuple[list, int, float]:
     "`clients` concurrent loops of text searches for `duration` seconds: (latencies, errors, elapsed)."
     lat,errors,counter = [],0,iter(range(10**9))
     end = time.perf_counter() + duration
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=clients)) as c:
         async def client(j):
             nonlocal errors
-            rng = random.Random(seed*1000 + j)
+            rng,conn = random.Random(seed*1000 + j),(RawConnection(base) if kind == 'raw' else HttpxConnection(c))
             if think: await asyncio.sleep(rng.uniform(0, think)) # users do not all arrive at once
             while time.perf_counter() < end:
                 t = time.perf_counter()
                 try:
                     i = next(counter)
                     q = query(i % distinct, random.Random(i % distinct)) if distinct else query(i + seed*10**8, rng)
-                    r = await c.get('/api/search', params={'q': q, 'k': k, **({'mode': mode} if mode else {})})
-                    ok = r.status_code == 200 and len(r.json()['hits']) == k
-                except (httpx.HTTPError, ValueError): ok = False
+                    status,body = await conn.get('/api/search?' + urllib.parse.urlencode({'q': q, 'k': k, **({'mode': mode} if mode else {})}))
+                    ok = status == 200 and len(json.loads(body)['hits']) == k
+                except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, StopIteration): ok = False
                 if ok: lat.append(time.perf_counter() - t)
                 else: errors += 1
                 if think: await asyncio.sleep(rng.expovariate(1/think))
+            await conn.close()
         t0 = time.perf_counter()
         await asyncio.gather(*[client(j) for j in range(clients)])
         return lat, errors, time.perf_counter() - t0
@@ -86,10 +119,10 @@ async def run(base:str, clients:int, duration:float, think:float=0., k:int=10, s
 def client_cpu()->float:
     r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
 
-def phase(base, clients, duration, think=0., seed=0, mode=None, distinct=0)->tuple[str, dict]:
+def phase(base, clients, duration, think=0., seed=0, mode=None, distinct=0, kind='raw')->tuple[str, dict]:
     "One phase's figures (a line, and the numbers for the table), with the share of the machine's CPU the client took."
     c0 = client_cpu()
-    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed, mode=mode, distinct=distinct))
+    lat,err,sec = asyncio.run(run(base, clients, duration, think=think, seed=seed, mode=mode, distinct=distinct, kind=kind))
     share = (client_cpu()-c0)/(sec*(os.cpu_count() or 1))
     ms = np.array(lat or [np.nan])*1000
     return (f"{stats(lat, err, sec)}  client CPU {100*share:.0f}% of {os.cpu_count()} cores",
@@ -114,11 +147,14 @@ def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
         print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}")
         asyncio.run(run(base, 4, 3, seed=9, mode=mode, distinct=a.distinct)) # with --distinct, this also fills the query cache
         out = {}
-        for name,label,clients,think,seed in (('latency', f"1 client, {a.latency_duration:.0f} s", 1, 0., 1),
-                                              ('load', f"{a.clients} clients, {a.duration:.0f} s, no pause", a.clients, 0., 2),
-                                              ('users', f"{a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests", a.clients, a.think, 3)):
-            line,out[name] = phase(base, clients, a.latency_duration if name == 'latency' else a.duration, think=think, seed=seed, mode=mode, distinct=a.distinct)
-            print(f"{name:8s} {label}: {line}")
+        for n,kind in enumerate(a.client.split(',')):
+            out[kind] = {}
+            for name,label,clients,think,seed in (('latency', f"1 client, {a.latency_duration:.0f} s", 1, 0., 1),
+                                                  ('load', f"{a.clients} clients, {a.duration:.0f} s, no pause", a.clients, 0., 2),
+                                                  ('users', f"{a.clients} clients, {a.duration:.0f} s, ~{a.think:g} s between requests", a.clients, a.think, 3)):
+                line,out[kind][name] = phase(base, clients, a.latency_duration if name == 'latency' else a.duration, think=think, seed=seed + 10*n, # new texts for each client: none cached
+                                             mode=mode, distinct=a.distinct, kind=kind)
+                print(f"{name:8s} {label}, {kind} client: {line}")
         return out
     finally:
         server.terminate(); server.wait(60)
@@ -140,8 +176,10 @@ def main():
     ap.add_argument('--think', type=float, default=1.0, help='mean seconds each client waits between requests in the users phase')
     ap.add_argument('--configs', default='model:1,tower:1,model:2,model:1:vector', help='TEXT[:WORKERS[:MODE]], comma-separated (see above)')
     ap.add_argument('--distinct', type=int, default=0, help='draw the texts from this many distinct queries (the server caches their vectors); 0: every text new')
+    ap.add_argument('--client', default='raw', help="the load client: raw (asyncio HTTP/1.1, light) or httpx; 'raw,httpx' runs both against each configuration")
     ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
     a = ap.parse_args()
+    if bad := set(a.client.split(',')) - {'raw', 'httpx'}: sys.exit(f"--client: raw or httpx, not {', '.join(sorted(bad))}")
     print(f"load average before: {load()} ({os.cpu_count()} cores)")
     s = build(Path(a.db), a.n)
     i = s.info()
@@ -151,7 +189,8 @@ def main():
     for c in a.configs.split(','):
         text,workers,mode = (c.split(':') + ['1', ''][len(c.split(':'))-1:])[:3]
         if text not in ('model', 'tower'): sys.exit(f"--configs: TEXT is model or tower, not {text!r}")
-        results[c] = serve_and_load(a, text, int(workers), None if mode in ('', 'default') else mode)
+        for kind,r in serve_and_load(a, text, int(workers), None if mode in ('', 'default') else mode).items():
+            results[c if ',' not in a.client else f'{c} {kind}'] = r
     table(results)
     print(f"load average after: {load()}")
 

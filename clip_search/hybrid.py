@@ -133,7 +133,9 @@ def find(self:ImageSearch,
         self.refresh()
         fused,cos = self._fused(q, words, mode, max(depth, k+offset), self._allowed(f, where), threshold, cutoff, weight)
         scores = [cos[i] for i in fused.ids] if mode == 'vector' else fused.scores
-        hits = self._hits(scores, fused.ids, None)
+        n = offset + k if sort == 'score' else len(fused.ids) # by score, only the page's rows need reading
+        hits = self._hits(scores[:n], fused.ids[:n], None)
+        if len(hits) < n < len(fused.ids): hits = self._hits(scores, fused.ids, None) # a row went missing: read them all
     ranks = dict(zip(fused.ids.tolist(), fused.ranks))
     for h in hits:
         h.metadata['ranks'] = ranks[h.id]
