@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .index import normalize, FLAT_MAX, _rerank
+from .core import normalize
+from .index import FLAT_MAX, _rerank
 try: from pymilvus import MilvusClient, DataType, MilvusException
 except ImportError as e: raise ImportError("clip_search.milvus needs pymilvus and milvus-lite: pip install 'clip-search[milvus]'") from e
 

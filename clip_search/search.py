@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .images import load_image, ImageLoadError, read_record, decode_record, open_regular
 from .sources import scan_folder, is_image_path, image_column as find_image_column
 from .model import default_model, TEST_MODELS
-from .index import normalize
+from .core import normalize
 from .catalog import Catalog
 from .cutoff import relevance_cutoff
 from .store import StoreSettings, store_settings, open_store, reconcile, delta, search_with, FAISS_FILE
