@@ -5,6 +5,7 @@
 # %% ../nbs/03_model.ipynb #794ff0cf
 from __future__ import annotations
 import os, socket, threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,12 +271,23 @@ def tokenize(self:LoadedModel, texts:list[str])->dict: # input_ids (and attentio
     return {k: np.asarray(t[k], np.int64) for k in ('input_ids', 'attention_mask') if k in t and k in names}
 
 # %% ../nbs/03_model.ipynb #bba9b7af
+@contextmanager
+def _no_loading_bar(quiet:bool):
+    "Hide transformers' 'Loading weights' bar while `quiet` (nothing to download: a second of reading is no long work); download bars stay."
+    from transformers.utils import logging as tlog
+    shown = tlog.is_progress_bar_enabled()
+    if quiet and shown: tlog.disable_progress_bar()
+    try: yield
+    finally:
+        if quiet and shown: tlog.enable_progress_bar()
+
 def _load_parts(path:str, device, local_only:bool)->tuple:
     "Model (eval, on `device`), tokenizer, image processor and family of checkpoint `path`."
     import transformers
     kw = dict(local_files_only=True) if local_only else {}
     mcls,pcls,family = _classes(transformers.AutoConfig.from_pretrained(path, **kw), path)
-    model = getattr(transformers, mcls).from_pretrained(path, **kw).to(device).eval()
+    with _no_loading_bar(local_only or Path(path).is_dir()):
+        model = getattr(transformers, mcls).from_pretrained(path, **kw).to(device).eval()
     tok = transformers.AutoTokenizer.from_pretrained(path, **kw)
     return model, tok, getattr(transformers, pcls).from_pretrained(path, **kw), family
 
