@@ -308,12 +308,12 @@ api = APIRouter(prefix='/api', tags=['api'], responses=_ERRORS)
 @api.get('/health', response_model=Health)
 async def health(svc:Service):
     "Liveness: the server answers, and how many images it serves."
-    return dict(status='ok', images=await svc.run(len, svc))
+    return dict(status='ok', images=await svc.serial(len, svc))
 
 @api.get('/info', response_model=Info)
 async def info(svc:Service):
     "The collection: name, size, model, index type, and this server's request limits."
-    return await svc.run(svc.info)
+    return await svc.serial(svc.info)
 
 @api.get('/search', response_model=Results, response_model_exclude_none=True)
 async def search_text(request:Request, svc:Service, q:str=Query(min_length=1, description='what to look for, in words'),
@@ -351,12 +351,12 @@ async def similar(request:Request, svc:Service, id:Id, k:int=K, threshold:float|
     "More like this: the images closest to indexed image `id`."
     check_k(svc.limits, k, offset=offset)
     t0 = time.perf_counter()
-    return results(await svc.run(svc.similar, id, k, threshold, _where(label), offset, cutoff), t0, request)
+    return results(await svc.serial(svc.similar, id, k, threshold, _where(label), offset, cutoff), t0, request)
 
 @api.get('/items/{id}', response_model=ResultItem, response_model_exclude_none=True)
 async def item(request:Request, svc:Service, id:Id):
     "An indexed image's metadata."
-    return pub(await svc.run(svc.item, id), request)
+    return pub(await svc.serial(svc.item, id), request)
 
 @api.post('/classify', response_model=Labels)
 async def classify(svc:Service, labels:str=Form(description="labels, comma-separated, e.g. 'cat, dog, a red car'"),
@@ -407,7 +407,7 @@ async def thumbnail(svc:Service, id:Id):
                  responses={200: {'content': {'video/*': {}}, 'description': 'the video file (Range requests get 206)'}, **_FILE})
 async def video_file(svc:Service, id:Id):
     "The video that indexed frame `id` comes from, for the page's player (seekable: Range requests are answered)."
-    try: p,_ = await svc.run(svc.call, lambda s: s.video_file(id))
+    try: p,_ = await svc.serial(svc.call, lambda s: s.video_file(id))
     except (KeyError, VideoLoadError, ImageLoadError): raise not_found(id)
     return FileResponse(p, media_type=video_media_type(p), headers={'Cache-Control': 'public, max-age=3600'})
 
@@ -455,7 +455,7 @@ async def knn_service(request:Request, svc:Service, body:KnnQuery):
     check_k(svc.limits, m, 'num_images' if m == n else 'num_result_ids')
     mode = None if body.modality == 'text' else 'vector' # text: captions count (hybrid where there are some); image: the images alone
     hits = await svc.search(await _knn_query(request, svc, body), m, mode=mode)
-    if body.deduplicate: hits = await svc.run(svc.deduplicate, hits)
+    if body.deduplicate: hits = await svc.serial(svc.deduplicate, hits)
     return [dict(id=h.id, similarity=round(h.score, 4), **_compat_meta(request, h.path, h.metadata, h.id)) for h in hits[:n]]
 
 @compat.post('/metadata', response_model=list[MetadataResult])
@@ -463,7 +463,7 @@ async def metadata(request:Request, svc:Service, body:MetadataQuery):
     "clip-retrieval's metadata: url and caption of indexed images by id."
     _check_index(svc, body.indice_name)
     check_k(svc.limits, len(body.ids), 'the number of ids')
-    its = await svc.run(svc.items, body.ids)
+    its = await svc.serial(svc.items, body.ids)
     if missing := [i for i,it in zip(body.ids, its) if it is None]: raise RequestError(404, f"no indexed images with ids {missing[:20]}")
     return [dict(id=it['id'], metadata=_compat_meta(request, it['uri'], it, it['id'])) for it in its]
 

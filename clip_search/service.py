@@ -191,15 +191,20 @@ class SearchService:
         self.thumbs.mkdir(parents=True, exist_ok=True)
         self.lock,self._reloading = threading.RLock(),threading.Lock()
         self._decoder = ThreadPoolExecutor(self.limits.decoders, thread_name_prefix='clip-search-decode')
+        self._engine_thread = ThreadPoolExecutor(1, thread_name_prefix='clip-search-engine')
         self._checked,self._captioned = time.monotonic(),None
 
     def call(self, fn, *args):
-        "`fn(engine, *args)` under the engine lock (blocking: run it in a thread pool)."
+        "`fn(engine, *args)` under the engine lock (blocking: run it off the event loop)."
         self.maybe_reload()
         with self.lock: return fn(self.engine, *args)
 
+    async def serial(self, fn, *args):
+        "`fn(*args)` in the service's one engine thread, after the engine work queued before it: searches, lookups, anything that `call`s."
+        return await asyncio.wrap_future(self._engine_thread.submit(fn, *args))
+
     async def run(self, fn, *args):
-        "`fn(*args)` in the thread pool, off the event loop."
+        "`fn(*args)` in the thread pool, off the event loop: blocking work that is not the engine's (files, thumbnails, the network)."
         return await to_thread.run_sync(fn, *args)
 
     def __len__(self): return self.call(len)
@@ -291,7 +296,7 @@ async def search(self:SearchService,
         if opts == {'mode': 'vector'}: return s.search_moments(v, k=k, threshold=threshold, where=where, offset=offset, frames=frames, cutoff=cutoff)
         fetch = lambda n, o=0: s.find(v, words=words, k=n, threshold=threshold, where=where, offset=o, cutoff=cutoff, **opts)
         return s.moments(fetch, k, offset, frames)
-    try: return await self.run(self.call, go)
+    try: return await self.serial(self.call, go)
     except ValueError as e: raise RequestError(422, str(e))
 
 @patch
@@ -351,7 +356,7 @@ async def classify(self:SearchService,
     "Zero-shot labels for an image: the probability of each label, as CLIP sees it."
     labels = self._check_labels(labels, template)
     if (image is None) == (id is None): raise RequestError(422, "give an image or the id of an indexed image (one of them)")
-    if id is not None: x = await self.run(lambda: (self.item(id), self.call(lambda s: next(s.catalog.vectors([id]))[1]))[1])
+    if id is not None: x = await self.serial(lambda: (self.item(id), self.call(lambda s: next(s.catalog.vectors([id]))[1]))[1])
     else: x = [image]
     p = (await asyncio.wrap_future(self.worker.submit(lambda: zero_shot(x, labels, template=template, embedder=self.engine.embedder))))[0]
     return [dict(label=labels[i], prob=float(p[i])) for i in np.argsort(-p, kind='stable')]
