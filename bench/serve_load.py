@@ -10,8 +10,9 @@ GET /api/search?q=...&k=10 with a different text every request (so the server's 
   3. users:   N clients that each wait --think seconds between requests, like people using the page
 
 and prints requests/s, p50/p90/p99 latency and the error count of each. The client runs on the same
-machine as the server and takes some of its CPU; the load average is printed before and after, since other
-work on the machine changes the figures: compare configurations within one run.
+machine as the server and takes some of its CPU; the load average and a quick probe of the machine's
+speed (matrix products, memory copies) are printed before, between and after, since other work on the machine,
+or on other virtual machines of the same host, changes the figures: compare configurations within one run.
 
 Configurations (`--configs`, comma-separated, each TEXT[:WORKERS[:MODE]]) run one after the other, and a
 table at the end puts them side by side:
@@ -130,6 +131,18 @@ def phase(base, clients, duration, think=0., seed=0, mode=None, distinct=0, kind
 
 def load()->str: return ' '.join(f'{x:.2f}' for x in os.getloadavg())
 
+def probe()->str:
+    """How fast this machine is right now: float32 matrix products and memory copies, best of a few.
+    The load average misses other virtual machines on the same host; these two show them (the text
+    model's forward pass streams its weights from memory for every batch, so it slows down with the copy rate)."""
+    a,b = np.ones((256, 768), np.float32),np.ones((768, 3072), np.float32)
+    src,dst = np.ones(2**25, np.float32),np.empty(2**25, np.float32) # 128 MiB each: more than any cache
+    gemm,copy = [],[]
+    for _ in range(5):
+        t = time.perf_counter(); a @ b; gemm.append(2*256*768*3072/(time.perf_counter()-t)/1e9)
+        t = time.perf_counter(); np.copyto(dst, src); copy.append(2*src.nbytes/(time.perf_counter()-t)/2**30)
+    return f"machine probe: matmul {max(gemm):.0f} GFLOP/s, memory {max(copy):.1f} GiB/s"
+
 def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
     "Start `clip-search serve` in one configuration and run the three phases against it: {phase: figures}."
     with socket.socket() as so: so.bind(('127.0.0.1', 0)); port = so.getsockname()[1]
@@ -144,7 +157,7 @@ def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
             try:
                 if httpx.get(f'{base}/api/health', timeout=2).status_code == 200: break
             except httpx.HTTPError: time.sleep(0.2)
-        print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}")
+        print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}; {probe()}")
         asyncio.run(run(base, 4, 3, seed=9, mode=mode, distinct=a.distinct)) # with --distinct, this also fills the query cache
         out = {}
         for n,kind in enumerate(a.client.split(',')):
@@ -180,7 +193,7 @@ def main():
     ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
     a = ap.parse_args()
     if bad := set(a.client.split(',')) - {'raw', 'httpx'}: sys.exit(f"--client: raw or httpx, not {', '.join(sorted(bad))}")
-    print(f"load average before: {load()} ({os.cpu_count()} cores)")
+    print(f"load average before: {load()} ({os.cpu_count()} cores); {probe()}")
     s = build(Path(a.db), a.n)
     i = s.info()
     print(f"collection: {i['images']:,} vectors of {i['dim']}, index {i['index']}, model {Path(i['model']).name}")
@@ -192,6 +205,6 @@ def main():
         for kind,r in serve_and_load(a, text, int(workers), None if mode in ('', 'default') else mode).items():
             results[c if ',' not in a.client else f'{c} {kind}'] = r
     table(results)
-    print(f"load average after: {load()}")
+    print(f"load average after: {load()}; {probe()}")
 
 if __name__ == '__main__': main()
