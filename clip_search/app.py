@@ -7,7 +7,7 @@ __all__ = ['Id', 'Service', 'K', 'THRESHOLD', 'OFFSET', 'LABEL', 'CUTOFF', 'FRAM
            'CAMERA', 'NEAR', 'SORT', 'api', 'WEB', 'files', 'compat', 'AppOptions', 'bare_app', 'service', 'pub',
            'results', 'check_k', 'check_text', 'health', 'info', 'search_text', 'search_by_image_or_vector', 'similar',
            'item', 'classify', 'page', 'image_file', 'thumbnail', 'video_file', 'indices_list', 'knn_service',
-           'metadata', 'create_app', 'app_from_env', 'serve']
+           'metadata', 'create_app', 'model_threads', 'use_threads', 'app_from_env', 'serve']
 
 # %% ../nbs/08a_app.ipynb #79350afc
 import base64, binascii, dataclasses, functools, json, os, re, time, urllib.parse
@@ -251,8 +251,8 @@ def bare_app(svc:SearchService, opts:AppOptions=AppOptions())->FastAPI:
         app.add_exception_handler(exc, handler)
     return app
 
-def service(request:Request)->SearchService:
-    "The service of the app serving `request` (a FastAPI dependency)."
+async def service(request:Request)->SearchService:
+    "The service of the app serving `request` (a FastAPI dependency; async, so that FastAPI calls it on the event loop rather than in a worker thread)."
     return request.app.state.service
 
 Service = Annotated[SearchService, Depends(service)]
@@ -512,15 +512,24 @@ def create_app(engine:SearchService|ImageSearch|str|Path, # a service, an engine
     return app
 
 # %% ../nbs/08a_app.ipynb #4558e712
+def model_threads(workers:int=1, # worker processes (`serve --workers`)
+                  cores:int|None=None, # default: this machine's
+                 )->int:
+    "Threads for each worker's model: its share of the cores, less the two that the event loop and the engine thread keep busy under load."
+    return max(1, (cores or os.cpu_count() or 1)//workers - 2)
+
+def use_threads(n:int):
+    "Run the model (and everything else of PyTorch's in this process) on `n` threads."
+    import torch # only here: the app itself needs no torch
+    torch.set_num_threads(n)
+
 def app_from_env()->FastAPI:
     "The app for `$CLIP_SEARCH_DB` with the options in `$CLIP_SEARCH_APP` (JSON): the factory `serve --workers N` gives uvicorn."
     db = os.environ.get('CLIP_SEARCH_DB')
     if not db: raise RuntimeError("set CLIP_SEARCH_DB to the index directory to serve")
     opts = json.loads(os.environ.get('CLIP_SEARCH_APP') or '{}')
     if 'limits' in opts: opts['limits'] = Limits(**{k:(tuple(v) if isinstance(v, list) else v) for k,v in opts['limits'].items()})
-    if n := os.environ.get('CLIP_SEARCH_TORCH_THREADS'):
-        import torch # only here: the app itself needs no torch
-        torch.set_num_threads(int(n))
+    if n := os.environ.get('CLIP_SEARCH_TORCH_THREADS'): use_threads(int(n))
     return create_app(db, **opts)
 
 # %% ../nbs/08a_app.ipynb #99f14ba9
@@ -544,9 +553,11 @@ def serve(db:Param("Index directory to serve", str),
     opts = dict(limits=limits, name=name, thumbs=thumbs, cors_origins=[o.strip() for o in cors.split(',') if o.strip()], text_tower=text_tower)
     kw = dict(host=host, port=port, log_level=log_level, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, root_path=root_path)
     engine = ImageSearch.open(db) # a clear error before anything starts
-    if workers == 1: return uvicorn.run(create_app(engine, **opts), **kw)
+    if workers == 1:
+        use_threads(model_threads()) # before the model loads: the guard times each backend on these threads
+        return uvicorn.run(create_app(engine, **opts), **kw)
     del engine
-    os.environ.update(CLIP_SEARCH_DB=str(Path(db).absolute()), CLIP_SEARCH_TORCH_THREADS=str(max(1, (os.cpu_count() or 1)//workers)),
+    os.environ.update(CLIP_SEARCH_DB=str(Path(db).absolute()), CLIP_SEARCH_TORCH_THREADS=str(model_threads(workers)),
                       CLIP_SEARCH_APP=json.dumps({**opts, 'limits': dataclasses.asdict(limits)}))
     # a worker loading its model on a busy machine can take a while to answer uvicorn's health check
     uvicorn.run('clip_search.app:app_from_env', factory=True, workers=workers, timeout_worker_healthcheck=120, **kw)
