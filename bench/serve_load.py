@@ -14,16 +14,19 @@ machine as the server and takes some of its CPU; the load average and a quick pr
 speed (matrix products, memory copies) are printed before, between and after, since other work on the machine,
 or on other virtual machines of the same host, changes the figures: compare configurations within one run.
 
-Configurations (`--configs`, comma-separated, each TEXT[:WORKERS[:MODE]]) run one after the other, and a
-table at the end puts them side by side:
+Configurations (`--configs`, comma-separated, each TEXT[:WORKERS[:MODE[:THREADS]]]) run one after the other, and a
+table at the end puts them side by side; with `--rounds N` the whole list runs N times over (A B A B ...), so that
+a change in the machine's speed shows as a difference between rounds rather than between configurations:
   TEXT     model: query texts embedded by the model, waiting texts batched (the default);
            tower: by the model's exported text tower, one at a time (`serve --text-tower`: ONNX Runtime, int8 where it passed its guard)
   WORKERS  `serve --workers N` (each worker loads its own model)
   MODE     the `mode` sent with each search: default (hybrid on this collection, whose records have captions),
            vector, hybrid or keyword
+  THREADS  `serve --threads N`: the threads each worker's model runs on (default: serve's choice, `model_threads`)
 
-    python bench/serve_load.py                                  # model:1, tower:1, model:2, model:1:vector
+    python bench/serve_load.py                                  # model:1, model:1:default:2, tower:1, model:2, model:1:vector
     python bench/serve_load.py --configs model:1 --clients 20 --duration 10
+    python bench/serve_load.py --configs model:1:default:2,model:1 --rounds 3  # the model on 2 threads against serve's default, interleaved
     python bench/serve_load.py --distinct 20 --configs model:1,model:1:vector  # repeated queries: the query-vector cache answers
 
 Each phase also prints the CPU the load client itself used (share of the machine's cores), since it runs beside the server.
@@ -143,13 +146,13 @@ def probe()->str:
         t = time.perf_counter(); np.copyto(dst, src); copy.append(2*src.nbytes/(time.perf_counter()-t)/2**30)
     return f"machine probe: matmul {max(gemm):.0f} GFLOP/s, memory {max(copy):.1f} GiB/s"
 
-def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
+def serve_and_load(a, text:str, workers:int, mode:str|None, threads:int|None=None)->dict:
     "Start `clip-search serve` in one configuration and run the three phases against it: {phase: figures}."
     with socket.socket() as so: so.bind(('127.0.0.1', 0)); port = so.getsockname()[1]
     base = f'http://127.0.0.1:{port}'
     exe = Path(sys.executable).parent/'clip-search'
     server = subprocess.Popen([str(exe if exe.exists() else 'clip-search'), 'serve', a.db, '--port', str(port), '--workers', str(workers),
-                               '--log-level', 'warning'] + (['--text-tower'] if text == 'tower' else []))
+                               '--log-level', 'warning'] + (['--text-tower'] if text == 'tower' else []) + (['--threads', str(threads)] if threads else []))
     try:
         t = time.perf_counter()
         while True:
@@ -157,7 +160,7 @@ def serve_and_load(a, text:str, workers:int, mode:str|None)->dict:
             try:
                 if httpx.get(f'{base}/api/health', timeout=2).status_code == 200: break
             except httpx.HTTPError: time.sleep(0.2)
-        print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}; {probe()}")
+        print(f"\n== {text} text, {workers} worker{'s'*(workers>1)}, mode {mode or 'default'}, {threads or 'default'} model threads: server up in {time.perf_counter()-t:.1f} s; warming up; load {load()}; {probe()}")
         asyncio.run(run(base, 4, 3, seed=9, mode=mode, distinct=a.distinct)) # with --distinct, this also fills the query cache
         out = {}
         for n,kind in enumerate(a.client.split(',')):
@@ -187,7 +190,8 @@ def main():
     ap.add_argument('--clients', type=int, default=50)
     ap.add_argument('--duration', type=float, default=30, help='seconds of the load and users phases')
     ap.add_argument('--think', type=float, default=1.0, help='mean seconds each client waits between requests in the users phase')
-    ap.add_argument('--configs', default='model:1,tower:1,model:2,model:1:vector', help='TEXT[:WORKERS[:MODE]], comma-separated (see above)')
+    ap.add_argument('--configs', default='model:1,model:1:default:2,tower:1,model:2,model:1:vector', help='TEXT[:WORKERS[:MODE[:THREADS]]], comma-separated (see above)')
+    ap.add_argument('--rounds', type=int, default=1, help='run the list of configurations this many times over, interleaved')
     ap.add_argument('--distinct', type=int, default=0, help='draw the texts from this many distinct queries (the server caches their vectors); 0: every text new')
     ap.add_argument('--client', default='raw', help="the load client: raw (asyncio HTTP/1.1, light) or httpx; 'raw,httpx' runs both against each configuration")
     ap.add_argument('--latency-duration', type=float, default=10, help='seconds of the one-client phase')
@@ -199,11 +203,12 @@ def main():
     print(f"collection: {i['images']:,} vectors of {i['dim']}, index {i['index']}, model {Path(i['model']).name}")
     del s
     results = {}
-    for c in a.configs.split(','):
-        text,workers,mode = (c.split(':') + ['1', ''][len(c.split(':'))-1:])[:3]
-        if text not in ('model', 'tower'): sys.exit(f"--configs: TEXT is model or tower, not {text!r}")
-        for kind,r in serve_and_load(a, text, int(workers), None if mode in ('', 'default') else mode).items():
-            results[c if ',' not in a.client else f'{c} {kind}'] = r
+    for rnd in range(1, a.rounds+1):
+        for c in a.configs.split(','):
+            text,workers,mode,threads = (c.split(':') + ['1', '', ''][len(c.split(':'))-1:])[:4]
+            if text not in ('model', 'tower'): sys.exit(f"--configs: TEXT is model or tower, not {text!r}")
+            for kind,r in serve_and_load(a, text, int(workers), None if mode in ('', 'default') else mode, int(threads) if threads else None).items():
+                results[(c if ',' not in a.client else f'{c} {kind}') + (f' #{rnd}' if a.rounds > 1 else '')] = r
     table(results)
     print(f"load average after: {load()}; {probe()}")
 

@@ -537,6 +537,7 @@ def serve(db:Param("Index directory to serve", str),
           host:Param("Address to listen on (0.0.0.0: every network interface)", str)='127.0.0.1',
           port:Param("Port to listen on", int)=8000,
           workers:Param("Worker processes; each loads its own copy of the model", int)=1,
+          threads:Param("Threads each worker's model runs on (default: its share of the cores less two, at least 1: see model_threads)", int)=None,
           name:Param("Name of the index on the page and in /indices-list (default: the directory name)", str)=None,
           max_upload_mb:Param("Largest image upload, in MiB", float)=10,
           max_k:Param("Most results one request may ask for", int)=1000,
@@ -548,16 +549,18 @@ def serve(db:Param("Index directory to serve", str),
           text_tower:Param("Embed query texts with the model's exported text tower (ONNX Runtime, one at a time) instead of the model (batched)", store_true)=False):
     "Serve the index in DB: a search page at /, a JSON API under /api, and clip-retrieval's endpoints."
     if workers < 1: raise ValueError(f"--workers must be at least 1, not {workers}")
+    if threads is not None and threads < 1: raise ValueError(f"--threads must be at least 1, not {threads}")
+    threads = threads or model_threads(workers)
     if max_upload_mb <= 0 or max_k < 1: raise ValueError("--max-upload-mb must be positive and --max-k at least 1")
     limits = Limits(max_upload=int(max_upload_mb*2**20), max_k=max_k)
     opts = dict(limits=limits, name=name, thumbs=thumbs, cors_origins=[o.strip() for o in cors.split(',') if o.strip()], text_tower=text_tower)
     kw = dict(host=host, port=port, log_level=log_level, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, root_path=root_path)
     engine = ImageSearch.open(db) # a clear error before anything starts
     if workers == 1:
-        use_threads(model_threads()) # before the model loads: the guard times each backend on these threads
+        use_threads(threads) # before the model loads: the guard times each backend on these threads
         return uvicorn.run(create_app(engine, **opts), **kw)
     del engine
-    os.environ.update(CLIP_SEARCH_DB=str(Path(db).absolute()), CLIP_SEARCH_TORCH_THREADS=str(model_threads(workers)),
+    os.environ.update(CLIP_SEARCH_DB=str(Path(db).absolute()), CLIP_SEARCH_TORCH_THREADS=str(threads),
                       CLIP_SEARCH_APP=json.dumps({**opts, 'limits': dataclasses.asdict(limits)}))
     # a worker loading its model on a busy machine can take a while to answer uvicorn's health check
     uvicorn.run('clip_search.app:app_from_env', factory=True, workers=workers, timeout_worker_healthcheck=120, **kw)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import os, socket, threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -195,7 +195,7 @@ def collate(items:list, # preprocessed images: (3, h, w) arrays, or `Patches`
            )->dict[str, np.ndarray]: # the image tower's named inputs
     "Stack preprocessed images into the image tower's inputs: `pixel_values`, and for NaFlex `pixel_attention_mask` and `spatial_shapes`."
     if items and isinstance(items[0], Patches):
-        return {k: np.stack([getattr(o, k) for o in items]) for k in ('pixel_values', 'pixel_attention_mask', 'spatial_shapes')}
+        return {f.name: np.stack([getattr(o, f.name) for o in items]) for f in fields(Patches)}
     return {'pixel_values': np.stack(items)}
 
 # %% ../nbs/03_model.ipynb #79278650
