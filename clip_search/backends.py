@@ -15,10 +15,10 @@ from .core import cache_dir, backend_dir, text_tower_dir, TEXT_TOWER_VERSION, we
 from .model import LoadedModel, load_model, features, to_device, collate
 
 # %% auto #0
-__all__ = ['BACKENDS', 'ONNX_FILES', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'TorchEncoder', 'bf16_encoder',
-           'export_text', 'export_image', 'export_onnx', 'OnnxEncoder', 'openvino_available', 'OpenVinoEncoder',
-           'onnx_encoder', 'GuardReport', 'quality_guard', 'backend_candidates', 'make_encoder', 'cached_guard',
-           'guard_backend', 'select_backend', 'ensure_text_tower']
+__all__ = ['BACKENDS', 'ONNX_FILES', 'MIN_COSINE', 'GUARD_TEXTS', 'cpu_has_bf16', 'onnxruntime_available', 'TorchEncoder',
+           'bf16_encoder', 'export_text', 'export_image', 'export_onnx', 'OnnxEncoder', 'openvino_available',
+           'OpenVinoEncoder', 'onnx_encoder', 'GuardReport', 'quality_guard', 'backend_candidates', 'make_encoder',
+           'cached_guard', 'guard_backend', 'select_backend', 'select_text_backend', 'ensure_text_tower']
 
 # %% ../nbs/03a_backends.ipynb #3f4c0276
 BACKENDS = ('torch', 'bf16', 'fp16', 'onnx', 'onnx-int8', 'openvino', 'openvino-int8')
@@ -287,6 +287,8 @@ def _exported(lm:LoadedModel, int8:bool)->Path:
     return onnx_encoder(lm, int8).folder
 
 # %% ../nbs/03a_backends.ipynb #18cf5ea0
+MIN_COSINE = 0.99 # the guard's threshold on the mean cosine of a tower's vectors to float32's
+
 GUARD_TEXTS = ['a photo of an astronaut', 'a photo of a cat', 'a cup of coffee', 'a rocket on a launch pad', 'a horse',
                'a motorcycle', 'galaxies in deep space', 'coins', 'the surface of the moon', 'a retina', 'a brick wall',
                'grass', 'gravel', 'cells under a microscope', 'a man with a camera', 'a fluffy pink cat on a tv', 'fork',
@@ -304,32 +306,39 @@ class GuardReport:
     passed:bool # cosine and overlap both at least the guard's thresholds
     ips:float|None=None # the candidate's image tower, images/s on the sample photos (best of three runs)
     torch_ips:float|None=None # float32 PyTorch's, measured alongside
+    tps:float|None=None # the candidate's text tower, texts/s on the text queries as one batch (best of three runs)
+    torch_tps:float|None=None # float32 PyTorch's, measured alongside
     @property
     def speedup(self)->float|None:
-        "How many times as fast as float32 PyTorch, both timed in one run of the guard (a ratio, so other load on the machine cancels out)."
+        "How many times as fast as float32 PyTorch on images, both timed in one run of the guard (a ratio, so other load on the machine cancels out)."
         return self.ips/self.torch_ips if self.ips and self.torch_ips else None
+    @property
+    def text_speedup(self)->float|None:
+        "How many times as fast as float32 PyTorch on texts, both timed in one run of the guard."
+        return self.tps/self.torch_tps if self.tps and self.torch_tps else None
     def __str__(self): return (f"{self.backend}: image cosine {self.cosine:.5f} (min {self.min_cosine:.5f}), text cosine {self.text_cosine:.5f}, "
                                f"top-{self.k} overlap {self.overlap:.0%}: {'passed' if self.passed else 'FAILED'}")
 
-def _speeds(encoders:list, px:dict, rounds:int=3)->list[float]:
-    "Images/s of each encoder's `image` on batch `px` (from `collate`), best of `rounds`, the encoders taking turns (each warmed up already)."
+def _speeds(encoders:list, tower:str, batch:dict, rounds:int=3)->list[float]:
+    "Items/s of each encoder's `tower` ('image' or 'text') on `batch`, best of `rounds`, the encoders taking turns (each warmed up already)."
     best = [float('inf')]*len(encoders)
     for _ in range(rounds):
         for i,e in enumerate(encoders):
-            t = time.perf_counter(); e.image(**px); best[i] = min(best[i], time.perf_counter()-t)
-    return [len(px['pixel_values'])/max(b, 1e-9) for b in best]
+            t = time.perf_counter(); getattr(e, tower)(**batch); best[i] = min(best[i], time.perf_counter()-t)
+    n = len(next(iter(batch.values())))
+    return [n/max(b, 1e-9) for b in best]
 
 def quality_guard(reference, # float32 encoder (`TorchEncoder`)
                   candidate, # encoder to check
                   preprocess, # image -> one preprocessed image for `collate`, e.g. `LoadedModel.preprocess`
                   tokenize, # list of texts -> dict(input_ids, attention_mask) of arrays
                   k:int=10, # top-k for the overlap
-                  min_cosine:float=0.99, # the guard's threshold on the mean image cosine
+                  min_cosine:float=MIN_COSINE, # the guard's threshold on the mean image cosine
                   min_overlap:float=0.9, # the guard's threshold on the mean top-k overlap
                   images:list|None=None, # default: the sample photos
                   texts:list[str]=GUARD_TEXTS, # the text queries
                  )->GuardReport:
-    "Compare `candidate`'s embeddings with `reference`'s on real photos and text queries, and time both image towers."
+    "Compare `candidate`'s embeddings with `reference`'s on real photos and text queries, and time both encoders' towers."
     px = collate([preprocess(load_image(p)) for p in (images or list(sample_images().values()))])
     tk = tokenize(texts)
     ri,ci = normalize(reference.image(**px)),normalize(candidate.image(**px))
@@ -339,7 +348,8 @@ def quality_guard(reference, # float32 encoder (`TorchEncoder`)
     top = lambda t,i: np.argsort(-(t @ i.T), axis=1, kind='stable')[:, :k]
     overlap = float(np.mean([len(set(a) & set(b))/k for a,b in zip(top(rt, ri), top(ct, ci))]))
     return GuardReport(getattr(candidate, 'name', '?'), float(c.mean()), float(c.min()), float((rt*ct).sum(1).mean()),
-                       overlap, k, bool(c.mean() >= min_cosine and overlap >= min_overlap), *_speeds([candidate, reference], px))
+                       overlap, k, bool(c.mean() >= min_cosine and overlap >= min_overlap), *_speeds([candidate, reference], 'image', px),
+                       *_speeds([candidate, reference], 'text', tk))
 
 # %% ../nbs/03a_backends.ipynb #ac003e9c
 def backend_candidates(device:str|torch.device, # where the model runs
@@ -391,9 +401,10 @@ def _guard_key(lm:LoadedModel, backend:str)->str:
     return f"{backend}|{dev}|{torch.backends.cpu.get_cpu_capability()}|{_versions(backend)}|{weights_signature(lm.path)}"
 
 def cached_guard(lm:LoadedModel, backend:str)->GuardReport|None:
-    "The guard's cached report on `backend` for the loaded model on this machine, if there is one (with timings)."
+    "The guard's cached report on `backend` for the loaded model on this machine, if there is one (with timings of both towers)."
     c = read_json(backend_dir(lm.path)/'guard.json').get(_guard_key(lm, backend))
-    return GuardReport(**c) if c and c.get('ips') else None
+    if not (c and c.get('ips') and c.get('tps')): return None
+    return GuardReport(**{k: v for k,v in c.items() if k in GuardReport.__dataclass_fields__}) # without fields a later version may add
 
 def guard_backend(lm:LoadedModel, encoder)->GuardReport:
     "The quality guard's report on `encoder` for the loaded model, from the cache or measured (and cached)."
@@ -431,10 +442,11 @@ def _auto_reports(lm:LoadedModel)->tuple[dict, dict]: # ({name: `GuardReport`}, 
     return reports, built
 
 # %% ../nbs/03a_backends.ipynb #61b0b31e
-def _fastest(reports:dict)->str|None:
-    "The passing backend of `reports` with the highest speed-up over float32, if that is above 1; else None."
-    ok = {k: r for k,r in reports.items() if r.passed and (r.speedup or 0) > 1}
-    return max(ok, key=lambda k: ok[k].speedup) if ok else None
+def _fastest(reports:dict, tower:str='image')->str|None:
+    "The passing backend of `reports` with the highest speed-up over float32 on `tower` ('image' or 'text'), if that is above 1; else None."
+    speed = lambda r: (r.speedup if tower == 'image' else r.text_speedup) or 0
+    ok = {k: r for k,r in reports.items() if r.passed and (tower == 'image' or r.text_cosine >= MIN_COSINE) and speed(r) > 1}
+    return max(ok, key=lambda k: speed(ok[k])) if ok else None
 
 def select_backend(lm:LoadedModel, backend:str='auto')->tuple: # (encoder, `GuardReport` or None)
     "The encoder to run the loaded model with: `backend` itself, or for 'auto' the fastest here that passes the guard."
@@ -447,6 +459,13 @@ def select_backend(lm:LoadedModel, backend:str='auto')->tuple: # (encoder, `Guar
     reports,built = _auto_reports(lm)
     if (name := _fastest(reports)) is None: return TorchEncoder(lm.model), None
     return built.get(name) or make_encoder(lm, name), reports[name]
+
+def select_text_backend(lm:LoadedModel, backend:str='auto',
+                        chosen=None, # the encoder `select_backend` chose, reused when the texts go to the same backend
+                       ): # an encoder, for its `text`
+    "The encoder to embed texts with: `backend` itself, or for 'auto' the one whose text tower is the fastest here that passes the guard."
+    name = (_fastest(_auto_reports(lm)[0], 'text') or 'torch') if backend == 'auto' else backend
+    return chosen if chosen is not None and chosen.name == name else make_encoder(lm, name)
 
 # %% ../nbs/03a_backends.ipynb #f5dd993d
 def _external_weights(f:Path):

@@ -226,7 +226,7 @@ def fresh_index(db:str):
         if new and db.is_dir() and not _indexed(db): shutil.rmtree(db, ignore_errors=True)
 
 # %% ../nbs/09_cli.ipynb #74ffe79d
-_BACKEND = "Inference backend: auto (the fastest that passes the quality guard), torch, bf16, fp16 (GPU), onnx or onnx-int8"
+_BACKEND = "Inference backend: auto (the fastest that passes the quality guard, picked apart for images and for texts), torch, bf16, fp16 (GPU), onnx, onnx-int8, openvino or openvino-int8"
 _TEXT_MODEL = "Text encoder for queries in other languages, e.g. sentence-transformers/clip-ViT-B-32-multilingual-v1 (default: CLIP's own)"
 _WHERE = "Only images whose metadata has KEY=VALUE, as typed: label=cat, caption=..., width=640, or a field of extra (repeatable)"
 

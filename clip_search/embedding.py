@@ -15,7 +15,7 @@ from .images import load_image, ImageLoadError
 from .core import normalize
 from .model import (DEFAULT_MODEL, default_model, default_device, ModelNotFoundError, LoadedModel, load_model,
                                CLIPPreprocessor, features, collate)
-from .backends import select_backend, backend_candidates
+from .backends import select_backend, select_text_backend, backend_candidates
 from .multilingual import load_text_encoder
 
 # %% auto #0
@@ -60,6 +60,7 @@ class CLIPEmbedder:
         self.batch_size,self.progress,self.draft = batch_size,progress,draft
         self.workers = min(8, os.cpu_count() or 1) if workers is None else workers
         self.encoder,self.guard = select_backend(lm, backend) # the guard's report on the chosen backend, None for 'torch'
+        self.encoder_for_texts = self.encoder if text_model else select_text_backend(lm, backend, self.encoder) # the model's own text tower
         self.text_model = text_model
         self.text_encoder = load_text_encoder(text_model, device=self.device) if text_model else None
         if self.text_encoder is not None and self.text_encoder.dim != self.dim:
@@ -67,8 +68,13 @@ class CLIPEmbedder:
 
     @property
     def backend(self)->str:
-        "The name of the backend that runs the towers."
+        "The name of the backend that runs the image tower."
         return self.encoder.name
+
+    @property
+    def text_backend(self)->str:
+        "The name of the backend that runs the model's text tower (`text_model`, when given, embeds the texts instead)."
+        return self.encoder_for_texts.name
 
     @property
     def dim(self)->int:
@@ -95,7 +101,9 @@ class CLIPEmbedder:
         "SigLIP's learned bias of its sigmoid; 0 for CLIP."
         return self.loaded.logit_bias
 
-    def __repr__(self): return f"CLIPEmbedder({self.model_name!r}, device='{self.device}', backend={self.backend!r}, dim={self.dim})"
+    def __repr__(self):
+        texts = f", text_backend={self.text_backend!r}" if self.text_backend != self.backend else ''
+        return f"CLIPEmbedder({self.model_name!r}, device='{self.device}', backend={self.backend!r}{texts}, dim={self.dim})"
 
 # %% ../nbs/03c_embedding.ipynb #442cddac
 @patch
@@ -119,7 +127,7 @@ def embed_texts(self:CLIPEmbedder,
     if isinstance(texts, str): texts = [texts]
     texts,out = list(texts),[]
     if self.text_encoder is not None: run = self.text_encoder.embed
-    else: run = lambda b: self.encoder.text(**self.tokenize(b))
+    else: run = lambda b: self.encoder_for_texts.text(**self.tokenize(b))
     with self._bar(len(texts), 'texts', progress) as bar:
         for b in _batches(texts, self.batch_size):
             out.append(normalize(run(b)).astype(np.float32)); bar.update(len(b))
