@@ -221,6 +221,16 @@ def moment_label(hit:Hit)->str:
 
 # %% ../nbs/06b_video.ipynb #9d48f8eb
 @patch
+def has_video_frames(self:ImageSearch)->bool:
+    "Whether the index holds video frames: rows added since the last call are looked at, and once true it stays true."
+    if not self.__dict__.get('_frames_found'):
+        top = self.catalog.db.execute('SELECT max(id) FROM items').fetchone()[0] or 0
+        new = self.catalog.db.execute("SELECT 1 FROM items WHERE id > ? AND id <= ? AND instr(uri, '#t=') > 0 LIMIT 1",
+                                      (self.__dict__.get('_frames_seen_to', 0), top)).fetchone()
+        self._frames_found,self._frames_seen_to = new is not None,top
+    return self._frames_found
+
+@patch
 def moments(self:ImageSearch,
             fetch, # (n, offset) -> the hits `offset` to `offset+n` of any ranked search, frames listed one by one
             k:int=10, # number of results (a video counts once)
@@ -228,7 +238,7 @@ def moments(self:ImageSearch,
             frames:bool=False, # list every matching frame instead of collapsing videos into moments
            )->list[Hit]: # best first
     "The results `offset` to `offset+k` of the ranking `fetch` gives, with each video's frames collapsed into one moment."
-    if frames: return fetch(k, offset)
+    if frames or not self.has_video_frames(): return fetch(k, offset)
     n = max(4*(k + offset), 32)
     while True:
         hits = fetch(n, 0)
