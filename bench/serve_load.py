@@ -17,7 +17,7 @@ or on other virtual machines of the same host, changes the figures: compare conf
 Configurations (`--configs`, comma-separated, each TEXT[:WORKERS[:MODE[:THREADS]]]) run one after the other, and a
 table at the end puts them side by side; with `--rounds N` the whole list runs N times over (A B A B ...), so that
 a change in the machine's speed shows as a difference between rounds rather than between configurations:
-  TEXT     model: query texts embedded by the model, waiting texts batched (the default);
+  TEXT     model: query texts embedded by the model, waiting texts batched, on the backend the guard timed fastest for texts (the default);
            tower: by the model's exported text tower, one at a time (`serve --text-tower`: ONNX Runtime, int8 where it passed its guard)
   WORKERS  `serve --workers N` (each worker loads its own model)
   MODE     the `mode` sent with each search: default (hybrid on this collection, whose records have captions),
