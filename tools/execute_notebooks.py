@@ -4,7 +4,8 @@
     python tools/execute_notebooks.py nbs/06_search.ipynb nbs/index.ipynb
 
 Cells flagged with a test flag from settings.ini (`#| hub`, `#| slow`) are not run: they get one line of output
-saying so and how to run them. Progress bars are off (TQDM_DISABLE=1) so that saved outputs do not churn.
+saying so and how to run them. Progress bars are off (TQDM_DISABLE=1, and every tqdm bar is made disabled, since code that
+passes `disable=False` itself overrides the variable) so that saved outputs do not churn.
 Hidden cells (`#| hide`) run but keep no output: it is not on the page. A notebook whose run raises is left as it was on disk, and the script exits non-zero naming it.
 Afterwards `nbdev_clean` tidies the metadata; it keeps the outputs (`clear_all = False` in settings.ini).
 """
@@ -20,6 +21,11 @@ from fastcore.xtras import working_directory
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
 from nbdev.process import extract_directives
+
+import tqdm.std
+_tqdm_init = tqdm.std.tqdm.__init__
+def _quiet_init(self, *args, **kwargs): _tqdm_init(self, *args, **{**kwargs, 'disable': True}) # the notebooks run in this process
+tqdm.std.tqdm.__init__ = _quiet_init
 
 CFG = get_config()
 FLAGS = set(CFG.tst_flags.split())
